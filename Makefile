@@ -1,0 +1,49 @@
+# The two commands of the README (`make demo`, `make test`) work on a fresh machine with only
+# Python 3.11, make and the PostgreSQL binaries: every target creates or reuses .venv itself.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Every process we start keeps Prefect's state under var/ and sends nothing home.
+export PREFECT_HOME ?= $(CURDIR)/var/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test test-fast lint format bench clean lock
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/bridge demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Everything but the slow tests, for the edit-run loop. CI always runs `make test`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Rewrite constraints.txt from what the venv holds now (after a deliberate upgrade).
+lock: $(STAMP)
+	{ echo "# Exact versions every machine installs (pip install -c constraints.txt). Regenerate with"; \
+	  echo "# 'make lock' after changing dependencies in pyproject.toml."; \
+	  $(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,132 @@
+"""The `bridge` command: the same pipeline calls the Prefect flows make, without a Prefect server.
+
+Each subcommand is a pair: ``_add_<name>(subparsers)`` declares its arguments and sets
+``func``; ``_run_<name>(args) -> int`` does the work and returns the exit status. Imports of
+pipeline modules happen inside the run functions so `bridge --help` stays fast.
+
+Exit status: 0 success, 1 the work ran and something failed, 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed without a traceback, exit status 2."""
+
+
+# --- bridge config -------------------------------------------------------------------------
+
+
+def _add_config(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=_run_config)
+
+
+def _run_config(args: argparse.Namespace) -> int:
+    import json
+
+    from bridge.settings import load_settings
+
+    settings = load_settings()
+    shown = settings.masked()
+    if args.json:
+        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in _flatten(shown):
+            print(f"{key} = {value}")
+    return 0
+
+
+def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, f"{name}."))
+        else:
+            rows.append((name, value))
+    return rows
+
+
+# --- bridge db / status / demo -------------------------------------------------------------
+
+
+def _add_db(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help="create or upgrade the store's schema (Alembic)")
+    p.add_argument("action", choices=["upgrade", "current"], help="upgrade to the newest schema")
+    p.set_defaults(func=_run_db)
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    from bridge.settings import load_settings
+    from bridge.store import database
+
+    settings = load_settings()
+    if args.action == "upgrade":
+        database.upgrade(settings.database_url)
+        print(f"store schema is at revision {database.current_revision(settings.database_url)}")
+    else:
+        print(database.current_revision(settings.database_url) or "(empty store)")
+    return 0
+
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="print what the store contains")
+    p.set_defaults(func=_run_status)
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from bridge.settings import load_settings
+    from bridge.store import database, queries
+
+    settings = load_settings()
+    engine = database.connect(settings.database_url)
+    print(queries.render_summary(queries.store_summary(engine)))
+    return 0
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the main job end to end against the simulators")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from bridge.demo import run_demo
+
+    return run_demo()
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridge",
+        description="Sync between e-office systems (iOffice, iDesk) and the task-tracking system.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_config, _add_db, _add_status, _add_demo):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"bridge {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

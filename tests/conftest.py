@@ -1,0 +1,80 @@
+"""Shared test set-up: no connection leaves this machine, and Prefect stays local.
+
+The guard is installed at import time (before any test module imports a client library) and
+stays for the whole session, so it also covers fixtures, threads and servers started in-process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Prefect must never phone home or use the developer's own profile.
+os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+
+
+class NonLoopbackConnectionRefused(ConnectionRefusedError):
+    """Raised when a test tries to reach anything outside this machine."""
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_address(sock_family: int, address: object) -> None:
+    if sock_family == getattr(socket, "AF_UNIX", object()):
+        return
+    host = address[0] if isinstance(address, tuple) and address else address
+    if not _is_loopback(host):
+        raise NonLoopbackConnectionRefused(
+            f"tests may only connect to loopback; refused a connection to {address!r}"
+        )
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(self.family, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(self.family, address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    # Refuse name lookups too: a DNS query is itself traffic off this machine.
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and not _is_loopback(name):
+        raise NonLoopbackConnectionRefused(f"tests may not resolve non-loopback host {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _network_guard_is_active() -> None:
+    """Autouse: fail loudly if anything has removed the guard during the session."""
+    assert socket.socket.connect is _guarded_connect, "the loopback-only network guard was removed"
