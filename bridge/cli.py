@@ -13,6 +13,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 
 class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit status 2."""
@@ -66,12 +68,12 @@ def _run_db(args: argparse.Namespace) -> int:
     from bridge.settings import load_settings
     from bridge.store import database
 
-    settings = load_settings()
+    url = load_settings().effective_database_url
     if args.action == "upgrade":
-        database.upgrade(settings.database_url)
-        print(f"store schema is at revision {database.current_revision(settings.database_url)}")
+        database.upgrade(url)
+        print(f"store schema is at revision {database.current_revision(url)}")
     else:
-        print(database.current_revision(settings.database_url) or "(empty store)")
+        print(database.current_revision(url) or "(empty store)")
     return 0
 
 
@@ -85,8 +87,15 @@ def _run_status(args: argparse.Namespace) -> int:
     from bridge.store import database, queries
 
     settings = load_settings()
-    engine = database.connect(settings.database_url)
-    print(queries.render_summary(queries.store_summary(engine)))
+    url = settings.effective_database_url
+    if database.current_revision(url) is None:
+        print("The store has no schema yet: run `bridge db upgrade` (or `make demo`).")
+        return 1
+    engine = database.connect(url)
+    try:
+        print(queries.render_summary(queries.store_summary(engine)))
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -121,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
+        print(f"bridge {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        # Settings or input that failed validation: say which field, never a traceback.
+        print(f"bridge {args.command}: invalid settings or input:\n{exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
         print(f"bridge {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

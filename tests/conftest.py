@@ -78,3 +78,63 @@ socket.getaddrinfo = _guarded_getaddrinfo
 def _network_guard_is_active() -> None:
     """Autouse: fail loudly if anything has removed the guard during the session."""
     assert socket.socket.connect is _guarded_connect, "the loopback-only network guard was removed"
+
+
+# --- stores: SQLite file and throwaway PostgreSQL ---------------------------------------------
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway cluster for the session. Under CI=true failing to start is a failure."""
+    from tests.pg import PostgresUnavailable, start_throwaway_postgres
+
+    try:
+        server = start_throwaway_postgres()
+    except PostgresUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL tests must run in CI but the cluster did not start: {exc}")
+        pytest.skip(f"PostgreSQL not available here: {exc}")
+    yield server
+    server.stop()
+
+
+_database_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database in the session's cluster."""
+    from sqlalchemy import create_engine, text
+
+    name = f"test_{os.getpid()}_{next(_database_counter)}"
+    admin = create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return postgres_server.url(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'bridge.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request) -> str:
+    """The same test on both databases: an empty, migrated store."""
+    from bridge.store import database
+
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    database.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def engine(store_url):
+    from bridge.store import database
+
+    engine = database.connect(store_url)
+    yield engine
+    engine.dispose()

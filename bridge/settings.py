@@ -1,0 +1,154 @@
+"""Settings: environment variables over an optional TOML config file over safe defaults.
+
+Precedence (highest first): ``BRIDGE_*`` environment variables (nested with ``__``, e.g.
+``BRIDGE_IOFFICE__PASSWORD``), then the config file named by ``BRIDGE_CONFIG`` (default
+``bridge.toml`` in the working directory, if present), then the defaults below. Every password,
+token and client secret is a ``SecretStr``: it prints as ``**********`` and only the connector
+that sends it calls ``get_secret_value()``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+
+DEFAULT_VAR_DIR = Path("var")
+MASK = "**********"
+
+
+class HttpSettings(BaseModel):
+    """Shared HTTP policy. TLS verification is always on; only the CA bundle is configurable."""
+
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+    ca_bundle: Path | None = Field(
+        default=None, description="PEM file of the agency's CA, for systems behind a private CA"
+    )
+    max_attempts: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"CA bundle {value} does not exist or is not a file")
+        return value
+
+
+class SystemSettings(BaseModel):
+    """One external system's address and credentials. Disabled until it has a base URL."""
+
+    base_url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
+class TrackingSettings(SystemSettings):
+    """The tracking system, optionally reached through LGSP's OAuth2 client-credentials token."""
+
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+
+class BridgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BRIDGE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=None,
+    )
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means the embedded SQLite file var/bridge.db",
+    )
+    var_dir: Path = DEFAULT_VAR_DIR
+    agency_name: str = "Sở Thông tin và Truyền thông"
+    agency_organ_id: str = "000.00.31.H41"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    http: HttpSettings = HttpSettings()
+    ioffice: SystemSettings = SystemSettings()
+    idesk: SystemSettings = SystemSettings()
+    tracking: TrackingSettings = TrackingSettings()
+    outbox_max_attempts: int = Field(default=8, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = config_file_path()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The URL in use: the configured one, or the SQLite file under var/."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'bridge.db').resolve()}"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, every secret replaced by a mask."""
+        data = self.model_dump(mode="json")
+        data["database_url"] = display_database_url(self.effective_database_url)
+        data["config_file"] = str(config_file_path()) if config_file_path() else None
+        return _mask_secrets(data)
+
+
+def _mask_secrets(data: Any) -> Any:
+    # model_dump(mode="json") already renders SecretStr as "**********"; this also catches
+    # secrets that sneak in as plain strings under an obviously secret name.
+    if isinstance(data, dict):
+        return {
+            key: (MASK if value and _is_secret_name(key) else _mask_secrets(value))
+            for key, value in data.items()
+        }
+    return data
+
+
+def _is_secret_name(name: str) -> bool:
+    return any(word in name.lower() for word in ("password", "secret", "token_value", "api_key"))
+
+
+def display_database_url(url: str) -> str:
+    """A database URL safe to print: the password replaced by a mask."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def config_file_path() -> Path | None:
+    """The TOML config file in force, if any: $BRIDGE_CONFIG, else ./bridge.toml when present."""
+    named = os.environ.get("BRIDGE_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise FileNotFoundError(f"BRIDGE_CONFIG names {path}, which does not exist")
+        return path
+    default = Path("bridge.toml")
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: Any) -> BridgeSettings:
+    """Read the settings; keyword arguments override everything (used by tests and the demo)."""
+    return BridgeSettings(**overrides)

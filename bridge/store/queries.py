@@ -1,0 +1,515 @@
+"""The operations the pipeline needs from the store, each in as few statements as it can.
+
+Two guarantees live here:
+
+* ``write_page`` writes a page's records, its rejects, its secret counts and the new cursor in
+  one transaction. A crash anywhere in it leaves the store as it was, so the cursor can never
+  be ahead of the data (DESIGN.md, "One transaction per page").
+* ``claim_outbox`` hands each pending row to exactly one worker: one UPDATE whose candidate
+  rows are chosen with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single statement
+  runs under the database's write lock, which serialises claimers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bridge.schemas import Assignment, Directive, Document, OutboxState, Task
+from bridge.store import rows as to_row
+from bridge.store.tables import (
+    assignments,
+    dead_letters,
+    directives,
+    documents,
+    outbox,
+    runs,
+    secret_skips,
+    source_records,
+    sync_cursors,
+    tasks,
+)
+
+# --- values passed in and out -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A raw record as received, with the hash that tells whether it changed."""
+
+    source_id: str
+    content_hash: str
+    payload: dict[str, Any]
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record that could not be read or normalised, with the reason naming field and value."""
+
+    source_id: str
+    reason: str
+    payload: dict[str, Any] | None = None
+
+
+@dataclass
+class Page:
+    """Everything one page of one (system, stream) produced, written together or not at all.
+
+    ``cursor`` is the source's change marker to store after this page; ``None`` leaves the live
+    cursor where it is (a resync uses the same path without moving it).
+    """
+
+    system: str
+    stream: str
+    source_records: list[SourceRecord] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    secret_skips: Counter[tuple[str, date]] = field(default_factory=Counter)
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A change the bridge wants made in another system."""
+
+    idempotency_key: str
+    target_system: str
+    operation: str
+    target_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    id: int
+    idempotency_key: str
+    target_system: str
+    operation: str
+    target_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+# --- upsert that works on both databases -----------------------------------------------------
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    *,
+    add_to: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    update_existing: bool = True,
+) -> None:
+    """Insert ``rows``; where ``key`` already exists, overwrite the other columns.
+
+    Columns in ``add_to`` are summed with the stored value instead (counters); columns in
+    ``keep`` keep their stored value (first-seen times); with ``update_existing=False`` an
+    existing row is left as it is. One multi-row statement per call.
+    """
+    if not rows:
+        return
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(table)
+    if not update_existing:
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=list(key)), list(rows))
+        return
+    changes: dict[str, Any] = {}
+    for column in rows[0]:
+        if column in key or column in keep:
+            continue
+        incoming = stmt.excluded[column]
+        changes[column] = table.c[column] + incoming if column in add_to else incoming
+    if changes:
+        stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=changes)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(key))
+    conn.execute(stmt, list(rows))
+
+
+# --- ingest --------------------------------------------------------------------------------
+
+
+def known_hashes(conn: Connection, system: str, stream: str, source_ids: Iterable[str]) -> dict:
+    """The stored content hash of each of ``source_ids`` that we have seen before."""
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    query = select(source_records.c.source_id, source_records.c.content_hash).where(
+        source_records.c.system == system,
+        source_records.c.stream == stream,
+        source_records.c.source_id.in_(ids),
+    )
+    return dict(conn.execute(query).all())
+
+
+def get_cursor(conn: Connection, system: str, stream: str) -> str | None:
+    query = select(sync_cursors.c.cursor).where(
+        sync_cursors.c.system == system, sync_cursors.c.stream == stream
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def write_page(engine: Engine, page: Page, now: datetime) -> None:
+    """Write one page and move its cursor, atomically (see the module docstring)."""
+    with engine.begin() as conn:
+        _upsert(
+            conn,
+            source_records,
+            [
+                {
+                    "system": page.system,
+                    "stream": page.stream,
+                    "source_id": r.source_id,
+                    "content_hash": r.content_hash,
+                    "payload": r.payload,
+                    "changed_at": r.changed_at,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+                for r in page.source_records
+            ],
+            key=("system", "stream", "source_id"),
+            keep=("first_seen_at",),
+        )
+        _upsert(
+            conn,
+            documents,
+            [to_row.document_row(d, now) for d in page.documents],
+            key=("system", "source_id"),
+        )
+        _upsert(
+            conn,
+            directives,
+            [to_row.directive_row(d, now) for d in page.directives],
+            key=("system", "source_id"),
+        )
+        _upsert(
+            conn,
+            assignments,
+            [to_row.assignment_row(a, now) for a in page.assignments],
+            key=("system", "document_source_id", "unit_id", "role"),
+        )
+        _upsert(
+            conn,
+            tasks,
+            [to_row.task_row(t, now) for t in page.tasks],
+            key=("system", "source_id"),
+        )
+        _upsert(
+            conn,
+            dead_letters,
+            [
+                {
+                    "system": page.system,
+                    "stream": page.stream,
+                    "source_id": d.source_id,
+                    "reason": d.reason,
+                    "payload": d.payload,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "count": 1,
+                    "resolved_at": None,
+                }
+                for d in page.dead_letters
+            ],
+            key=("system", "stream", "source_id"),
+            add_to=("count",),
+            keep=("first_seen_at",),
+        )
+        _upsert(
+            conn,
+            secret_skips,
+            [
+                {"system": page.system, "unit_id": unit, "day": day, "count": count}
+                for (unit, day), count in sorted(page.secret_skips.items())
+            ],
+            key=("system", "unit_id", "day"),
+            add_to=("count",),
+        )
+        if page.cursor is not None:
+            _upsert(
+                conn,
+                sync_cursors,
+                [
+                    {
+                        "system": page.system,
+                        "stream": page.stream,
+                        "cursor": page.cursor,
+                        "updated_at": now,
+                    }
+                ],
+                key=("system", "stream"),
+            )
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+def enqueue_outbox(engine: Engine, items: Sequence[OutboxItem], now: datetime) -> int:
+    """Add items that are not there yet; an existing idempotency key is left untouched.
+
+    Returns how many were new. Reconcile may run any number of times: the key makes the
+    second run's identical wish a no-op instead of a second update.
+    """
+    if not items:
+        return 0
+    with engine.begin() as conn:
+        keys = [item.idempotency_key for item in items]
+        before = conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.idempotency_key.in_(keys))
+        ).scalar_one()
+        _upsert(
+            conn,
+            outbox,
+            [
+                {
+                    "idempotency_key": item.idempotency_key,
+                    "target_system": item.target_system,
+                    "operation": item.operation,
+                    "target_id": item.target_id,
+                    "payload": item.payload,
+                    "state": OutboxState.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for item in items
+            ],
+            key=("idempotency_key",),
+            update_existing=False,
+        )
+        return len(set(keys)) - before
+
+
+def claim_outbox(
+    engine: Engine,
+    worker: str,
+    now: datetime,
+    *,
+    limit: int = 50,
+    lease: timedelta = timedelta(minutes=5),
+) -> list[ClaimedRow]:
+    """Claim up to ``limit`` due rows for ``worker``; no two workers ever get the same row.
+
+    A row claimed by a worker that then died is claimable again once its lease has expired;
+    its idempotency key makes the repeated send harmless. Each claim counts as an attempt, so
+    a row that crashes its worker every time still reaches the dead state.
+    """
+    due = or_(
+        and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now),
+        and_(outbox.c.state == OutboxState.IN_FLIGHT.value, outbox.c.claimed_at <= now - lease),
+    )
+    candidates = select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(outbox)
+        .where(outbox.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            state=OutboxState.IN_FLIGHT.value,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=outbox.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            outbox.c.id,
+            outbox.c.idempotency_key,
+            outbox.c.target_system,
+            outbox.c.operation,
+            outbox.c.target_id,
+            outbox.c.payload,
+            outbox.c.attempts,
+        )
+    )
+    with engine.begin() as conn:
+        claimed = [ClaimedRow(**row._mapping) for row in conn.execute(stmt)]
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def _owned_by(row_id: int, worker: str):  # type: ignore[no-untyped-def]
+    # Only the worker holding the claim may settle a row: if its lease expired and another
+    # worker re-claimed it, the late first worker's verdict is ignored.
+    return and_(
+        outbox.c.id == row_id,
+        outbox.c.claimed_by == worker,
+        outbox.c.state == OutboxState.IN_FLIGHT.value,
+    )
+
+
+def mark_outbox_done(engine: Engine, row_id: int, worker: str, now: datetime) -> bool:
+    """Record that the target confirmed the change. False if the claim was lost meanwhile."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(outbox)
+            .where(_owned_by(row_id, worker))
+            .values(state=OutboxState.DONE.value, done_at=now, updated_at=now, last_error=None)
+        )
+    return result.rowcount == 1
+
+
+def mark_outbox_failed(
+    engine: Engine,
+    row_id: int,
+    worker: str,
+    error: str,
+    now: datetime,
+    *,
+    max_attempts: int,
+    retry_in: timedelta,
+) -> OutboxState | None:
+    """Record a failed attempt: back to pending after ``retry_in``, or dead after the last one.
+
+    Returns the new state, or None if the claim was lost meanwhile.
+    """
+    with engine.begin() as conn:
+        attempts = conn.execute(
+            select(outbox.c.attempts).where(_owned_by(row_id, worker))
+        ).scalar_one_or_none()
+        if attempts is None:
+            return None
+        state = OutboxState.DEAD if attempts >= max_attempts else OutboxState.PENDING
+        conn.execute(
+            update(outbox)
+            .where(_owned_by(row_id, worker))
+            .values(
+                state=state.value,
+                last_error=error,
+                next_attempt_at=now + retry_in,
+                claimed_by=None,
+                claimed_at=None,
+                updated_at=now,
+            )
+        )
+    return state
+
+
+def retry_dead_outbox(engine: Engine, row_id: int, now: datetime) -> bool:
+    """Give a dead row a fresh set of attempts (`bridge failures --retry`)."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.state == OutboxState.DEAD.value)
+            .values(
+                state=OutboxState.PENDING.value, attempts=0, next_attempt_at=now, updated_at=now
+            )
+        )
+    return result.rowcount == 1
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+RUN_COUNTERS = (
+    "fetched",
+    "new",
+    "changed",
+    "unchanged",
+    "rejected",
+    "secret_skipped",
+    "pushed",
+    "failed",
+)
+
+
+def start_run(
+    engine: Engine, kind: str, now: datetime, system: str | None = None, stream: str | None = None
+) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(
+            runs.insert().values(kind=kind, system=system, stream=stream, started_at=now)
+        )
+        return result.inserted_primary_key[0]
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    now: datetime,
+    counts: dict[str, int],
+    *,
+    error: str | None = None,
+) -> None:
+    unknown = set(counts) - set(RUN_COUNTERS)
+    if unknown:
+        raise ValueError(f"unknown run counters {sorted(unknown)}; known: {RUN_COUNTERS}")
+    with engine.begin() as conn:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                finished_at=now,
+                status="failed" if error else "succeeded",
+                error=error,
+                **counts,
+            )
+        )
+
+
+# --- what the store holds ------------------------------------------------------------------
+
+SUMMARY_TABLES = {
+    "documents": documents,
+    "directives": directives,
+    "assignments": assignments,
+    "tasks": tasks,
+    "source_records": source_records,
+    "dead_letters": dead_letters,
+    "runs": runs,
+}
+
+
+@dataclass
+class StoreSummary:
+    table_counts: dict[str, int]
+    outbox_by_state: dict[str, int]
+    cursors: list[tuple[str, str, str]]
+    secret_skipped: int
+
+
+def store_summary(engine: Engine) -> StoreSummary:
+    with engine.connect() as conn:
+        counts = {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in SUMMARY_TABLES.items()
+        }
+        by_state = dict(
+            conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+        )
+        cursors = [
+            tuple(row)
+            for row in conn.execute(
+                select(
+                    sync_cursors.c.system, sync_cursors.c.stream, sync_cursors.c.cursor
+                ).order_by(sync_cursors.c.system, sync_cursors.c.stream)
+            )
+        ]
+        secret = conn.execute(select(func.coalesce(func.sum(secret_skips.c.count), 0))).scalar_one()
+    return StoreSummary(counts, by_state, cursors, int(secret))
+
+
+def render_summary(summary: StoreSummary) -> str:
+    lines = ["Store contents:"]
+    lines += [f"  {name:<16} {count:>8}" for name, count in summary.table_counts.items()]
+    states = ", ".join(f"{s} {n}" for s, n in sorted(summary.outbox_by_state.items())) or "empty"
+    lines.append(f"  {'outbox':<16} {states}")
+    lines.append(f"  {'secret skipped':<16} {summary.secret_skipped:>8}  (văn bản mật, not stored)")
+    if summary.cursors:
+        lines.append("Sync cursors:")
+        lines += [f"  {system}/{stream}: {cursor}" for system, stream, cursor in summary.cursors]
+    else:
+        lines.append("Sync cursors: none yet (nothing synced)")
+    return "\n".join(lines)

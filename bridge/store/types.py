@@ -1,0 +1,42 @@
+"""Column types that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored in UTC and read back as an aware UTC datetime, on both databases.
+
+    SQLite has no time zone type and would hand back naive values; PostgreSQL's timestamptz
+    would hand back the session's zone. Both are normalised here so code above the store only
+    ever sees aware UTC instants. Naive values are refused: a naive time is ambiguous.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"refusing to store naive datetime {value!r}: give it an offset")
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: store one fixed format without an offset.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
+Json = JSON().with_variant(JSONB(), "postgresql")

@@ -1,0 +1,27 @@
+"""The Alembic migration creates exactly the tables the code declares, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bridge.store import database
+from bridge.store.tables import metadata
+
+
+def test_migration_matches_the_declared_tables(store_url):
+    engine = database.connect(store_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_upgrade_twice_is_harmless_and_reports_head(store_url):
+    database.upgrade(store_url)
+    assert database.current_revision(store_url) == "0001"
+    engine = database.connect(store_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert set(metadata.tables) <= tables

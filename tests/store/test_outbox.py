@@ -1,0 +1,140 @@
+"""The outbox: idempotent enqueue, one claimer per row, retries, dead rows, expired leases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from bridge.schemas import OutboxState
+from bridge.store import database, queries
+from bridge.store.queries import OutboxItem
+from bridge.store.tables import outbox
+from tests.store.factories import NOW
+
+
+def _items(n: int, prefix: str = "completion") -> list[OutboxItem]:
+    return [
+        OutboxItem(
+            idempotency_key=f"{prefix}:NV-{i}:rev1",
+            target_system="tracking",
+            operation="report_completion",
+            target_id=f"NV-{i}",
+            payload={"task": f"NV-{i}", "evidence": "15/BC-STTTT"},
+        )
+        for i in range(n)
+    ]
+
+
+def _state(engine, row_id: int) -> tuple[str, int, str | None]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(outbox.c.state, outbox.c.attempts, outbox.c.last_error).where(
+                outbox.c.id == row_id
+            )
+        ).one()
+    return row.state, row.attempts, row.last_error
+
+
+def test_enqueue_is_idempotent_by_key(engine):
+    assert queries.enqueue_outbox(engine, _items(3), NOW) == 3
+    assert queries.enqueue_outbox(engine, _items(4), NOW) == 1
+    claimed = queries.claim_outbox(engine, "w1", NOW, limit=10)
+    assert [row.target_id for row in claimed] == ["NV-0", "NV-1", "NV-2", "NV-3"]
+    # A row already claimed is not reset by the same wish arriving again.
+    assert queries.enqueue_outbox(engine, _items(4), NOW) == 0
+    assert queries.claim_outbox(engine, "w2", NOW, limit=10) == []
+
+
+def test_claim_done_and_failure_lifecycle(engine):
+    queries.enqueue_outbox(engine, _items(2), NOW)
+    first, second = queries.claim_outbox(engine, "w1", NOW, limit=2)
+    assert first.attempts == 1 and first.payload["evidence"] == "15/BC-STTTT"
+
+    assert queries.mark_outbox_done(engine, first.id, "w1", NOW)
+    state = queries.mark_outbox_failed(
+        engine, second.id, "w1", "HTTP 503 from tracking", NOW,
+        max_attempts=2, retry_in=timedelta(minutes=1),
+    )  # fmt: skip
+    assert state is OutboxState.PENDING
+    assert _state(engine, first.id)[0] == "done"
+
+    # Not due yet, then due after the back-off.
+    assert queries.claim_outbox(engine, "w1", NOW) == []
+    again = queries.claim_outbox(engine, "w1", NOW + timedelta(minutes=1))
+    assert [row.id for row in again] == [second.id] and again[0].attempts == 2
+
+    state = queries.mark_outbox_failed(
+        engine, second.id, "w1", "HTTP 503 again", NOW,
+        max_attempts=2, retry_in=timedelta(minutes=1),
+    )  # fmt: skip
+    assert state is OutboxState.DEAD
+    assert _state(engine, second.id) == ("dead", 2, "HTTP 503 again")
+    assert queries.claim_outbox(engine, "w1", NOW + timedelta(days=1)) == []
+
+    assert queries.retry_dead_outbox(engine, second.id, NOW)
+    assert [row.id for row in queries.claim_outbox(engine, "w1", NOW)] == [second.id]
+
+
+def test_an_expired_lease_is_reclaimed_and_the_late_worker_cannot_settle(engine):
+    queries.enqueue_outbox(engine, _items(1), NOW)
+    (row,) = queries.claim_outbox(engine, "crashed", NOW, lease=timedelta(minutes=5))
+    assert queries.claim_outbox(engine, "w2", NOW + timedelta(minutes=4)) == []
+    (again,) = queries.claim_outbox(engine, "w2", NOW + timedelta(minutes=6))
+    assert again.id == row.id and again.attempts == 2
+    assert not queries.mark_outbox_done(engine, row.id, "crashed", NOW)
+    assert queries.mark_outbox_done(engine, row.id, "w2", NOW)
+
+
+@pytest.mark.postgres
+def test_skip_locked_passes_over_rows_another_claimer_holds(postgres_url):
+    database.upgrade(postgres_url)
+    engine = database.connect(postgres_url)
+    queries.enqueue_outbox(engine, _items(6), NOW)
+    with engine.connect() as holder:
+        # Another worker's claim transaction, still open, holding the first three rows.
+        holder.begin()
+        held = (
+            holder.execute(text("SELECT id FROM outbox ORDER BY id LIMIT 3 FOR UPDATE SKIP LOCKED"))
+            .scalars()
+            .all()
+        )
+        claimed = queries.claim_outbox(engine, "w2", NOW, limit=10)
+        holder.rollback()
+    assert len(held) == 3
+    assert {row.id for row in claimed}.isdisjoint(held)
+    assert len(claimed) == 3
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_concurrent_claimers_never_claim_the_same_row(postgres_url):
+    database.upgrade(postgres_url)
+    engine = database.connect(postgres_url, pool_size=8)
+    total = 400
+    queries.enqueue_outbox(engine, _items(total), NOW)
+    claims: dict[str, list[int]] = {f"w{i}": [] for i in range(4)}
+    start = threading.Barrier(len(claims))
+
+    def worker(name: str) -> None:
+        start.wait()
+        while True:
+            rows = queries.claim_outbox(engine, name, NOW, limit=7)
+            if not rows:
+                return
+            claims[name].extend(row.id for row in rows)
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    everything = [row_id for ids in claims.values() for row_id in ids]
+    assert len(everything) == total
+    assert len(set(everything)) == total, "a row was claimed twice"
+    assert sum(1 for ids in claims.values() if ids) >= 2, "only one worker ever got rows"
+    engine.dispose()

@@ -1,0 +1,40 @@
+"""The `bridge` command's store commands and `make demo`'s entry point, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bridge.cli", *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_demo_creates_the_embedded_store_and_prints_what_it_holds(tmp_path):
+    result = _bridge("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var" / "bridge.db").is_file()
+    assert "Schema at revision 0001" in result.stdout
+    assert "documents" in result.stdout and "Sync cursors" in result.stdout
+
+
+def test_db_upgrade_then_status(tmp_path):
+    assert _bridge("db", "current", cwd=tmp_path).stdout.strip() == "(empty store)"
+    before = _bridge("status", cwd=tmp_path)
+    assert before.returncode == 1 and "bridge db upgrade" in before.stdout
+    upgraded = _bridge("db", "upgrade", cwd=tmp_path)
+    assert "revision 0001" in upgraded.stdout
+    status = _bridge("status", cwd=tmp_path)
+    assert status.returncode == 0
+    assert "outbox           empty" in status.stdout
+
+
+def test_an_unknown_command_is_a_usage_error(tmp_path):
+    result = _bridge("frobnicate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
