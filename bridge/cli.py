@@ -110,6 +110,48 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+# --- bridge deadline -----------------------------------------------------------------------
+
+
+def _add_deadline(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "deadline",
+        help="compute a deadline and explain it (rules of DOMAIN.md section 6)",
+        description="Times without an offset are local (Asia/Ho_Chi_Minh).",
+    )
+    p.add_argument("--received", required=True, help="receipt time, e.g. 2024-02-07T09:15")
+    p.add_argument("--days", type=int, help="default period in working days (default 5)")
+    p.add_argument("--explicit", help="structured deadline: 2024-02-20 or 2024-02-20T16:30")
+    p.add_argument("--text", help="directive or document text that may state a deadline")
+    p.add_argument("--doc-date", help="document date, gives the year of dates without one")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_run_deadline)
+
+
+def _run_deadline(args: argparse.Namespace) -> int:
+    import json
+
+    from bridge.pipelines import deadlines
+
+    try:
+        received = deadlines.parse_local_instant(args.received)
+        explicit = deadlines.parse_date_or_instant(args.explicit) if args.explicit else None
+        doc_date = deadlines.parse_local_date(args.doc_date) if args.doc_date else None
+        policy = deadlines.DEFAULT_POLICY
+        if args.days is not None:
+            policy = deadlines.DeadlinePolicy(default_working_days=args.days)
+        result = deadlines.compute_deadline(
+            received, explicit=explicit, text=args.text, doc_date=doc_date, policy=policy
+        )
+    except ValueError as exc:  # bad dates, and CalendarRangeError for a year not loaded
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.render_text())
+    return 0
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 
@@ -119,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync between e-office systems (iOffice, iDesk) and the task-tracking system.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_config, _add_db, _add_status, _add_demo):
+    for add in (_add_config, _add_db, _add_status, _add_demo, _add_deadline):
         add(sub)
     return parser
 

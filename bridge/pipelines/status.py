@@ -1,0 +1,76 @@
+"""The derived status of a task at a reference time (DOMAIN.md section 5 table).
+
+The bridge derives statuses from facts and never invents them:
+
+| derived status | rule at reference time ``now``                                             |
+|----------------|-----------------------------------------------------------------------------|
+| done on time   | completed, completion time ≤ deadline                                       |
+| done late      | completed, completion time > deadline                                       |
+| in progress    | work started, not completed, now ≤ deadline                                 |
+| overdue        | not completed, now > deadline                                               |
+| not started    | nothing recorded, now ≤ deadline                                            |
+| at risk (flag) | not completed and the deadline falls within the warning window (1 working day)|
+
+"Completed" means the response document was issued at or before ``now``: a completion recorded
+later than the reference time did not exist yet at that time. Tasks without a deadline (classes
+3 and 4) are never overdue, late or at risk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bridge.pipelines.calendar import WorkingCalendar
+from bridge.pipelines.deadlines import DEFAULT_POLICY, DeadlinePolicy, at_risk
+from bridge.schemas import DerivedStatus
+
+
+@dataclass(frozen=True)
+class StatusAssessment:
+    status: DerivedStatus
+    at_risk: bool
+
+
+def derive_status(
+    deadline: datetime | None,
+    completed_at: datetime | None,
+    work_started: bool,
+    now: datetime,
+) -> DerivedStatus:
+    """The DOMAIN.md section 5 status at ``now``. All times must carry a UTC offset."""
+    _require_aware(deadline=deadline, completed_at=completed_at, now=now)
+    if completed_at is not None and completed_at <= now:
+        if deadline is None or completed_at <= deadline:
+            return DerivedStatus.DONE_ON_TIME
+        return DerivedStatus.DONE_LATE
+    if deadline is not None and now > deadline:
+        return DerivedStatus.OVERDUE
+    return DerivedStatus.IN_PROGRESS if work_started else DerivedStatus.NOT_STARTED
+
+
+def assess_task(
+    deadline: datetime | None,
+    completed_at: datetime | None,
+    work_started: bool,
+    now: datetime,
+    *,
+    policy: DeadlinePolicy = DEFAULT_POLICY,
+    calendar: WorkingCalendar | None = None,
+) -> StatusAssessment:
+    """The status and the at-risk flag: not completed and the deadline within the warning
+    window (DOMAIN.md section 5)."""
+    status = derive_status(deadline, completed_at, work_started, now)
+    risky = (
+        deadline is not None
+        and status in (DerivedStatus.IN_PROGRESS, DerivedStatus.NOT_STARTED)
+        and at_risk(deadline, now, policy, calendar)
+    )
+    return StatusAssessment(status, risky)
+
+
+def _require_aware(**moments: datetime | None) -> None:
+    # A naive time is ambiguous (local or UTC?); comparing it would silently be off by 7 hours.
+    for name, moment in moments.items():
+        if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+            raise ValueError(f"{name}={moment.isoformat()} has no UTC offset; give e.g. +07:00")
