@@ -152,6 +152,24 @@ def _run_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bridge simulate ----------------------------------------------------------------------
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="start the simulated iOffice, iDesk and tracking servers on loopback",
+        add_help=False,  # the simulators' own parser prints the options
+    )
+    p.set_defaults(func=_run_simulate)
+
+
+def _run_simulate(argv: Sequence[str]) -> int:
+    from simulators.cli import main as simulate
+
+    return simulate(list(argv))
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 
@@ -161,12 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync between e-office systems (iOffice, iDesk) and the task-tracking system.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_config, _add_db, _add_status, _add_demo, _add_deadline):
+    for add in (_add_config, _add_db, _add_status, _add_demo, _add_deadline, _add_simulate):
         add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        # Every option after "simulate" belongs to the simulators' own parser.
+        return _run_simulate(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,476 @@
+"""What the simulated systems hold now: the generated world plus a sparse overlay of changes.
+
+The world (simulators.world) says what happens without the bridge. The overlay records what the
+bridge (or a fault) changed: deadlines written into the e-office systems, tracking-system writes,
+records bumped mid-listing. The overlay grows with the number of writes, never with the world.
+
+Tracking-system rules implemented here (documented in docs/simulators.md):
+* a task with a deadline that the clock has passed with no completion *received* by the deadline
+  carries a late mark, marked at the deadline instant;
+* a completion received after the deadline never clears the late mark, even when its evidence
+  was issued before the deadline: the system judges by when it was told;
+* a completion received by the deadline means the task is never marked late.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from simulators import eventindex
+from simulators.clock import SimClock
+from simulators.eventindex import INDEX_MASK, pack, unpack
+from simulators.timeutil import add_working_days, local_date, local_midnight
+from simulators.world import World
+
+STREAMS = ("incoming", "directives", "outgoing", "tasks")
+
+
+class WriteRejected(Exception):
+    """A write the target system refuses; `code` is the system's own error code."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Overlay:
+    """Records of one stream whose change time moved after generation."""
+
+    changed: dict[int, int] = field(default_factory=dict)  # index -> change instant
+    ordered: list[int] = field(default_factory=list)  # packed (instant, index), sorted
+
+    def bump(self, index: int, instant: int) -> None:
+        previous = self.changed.get(index)
+        if previous is not None:
+            if previous >= instant:
+                instant = previous + 1  # a change always moves the record later
+            del self.ordered[bisect_left(self.ordered, pack(previous, index))]
+        self.changed[index] = instant
+        insort(self.ordered, pack(instant, index))
+
+
+class SimState:
+    def __init__(self, world: World, clock: SimClock) -> None:
+        self.world = world
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.indexes: dict[str, array] = eventindex.build_indexes(
+            world.total, world.arrival, self._base_events, STREAMS
+        )
+        self.overlays = {name: Overlay() for name in STREAMS}
+        self.deadline_writes: dict[int, dict] = {}  # incoming index -> write
+        self.completions: dict[int, dict] = {}  # task index -> completion received via SOAP
+        self.progress: dict[int, dict] = {}
+        self.extensions: dict[int, list[dict]] = {}
+        self.task_writes: dict[int, int] = {}  # task index -> applied writes (revision)
+        self.ledger: list[dict] = []
+        self.idempotency: dict[tuple[str, str], dict] = {}
+
+    # -- generation ------------------------------------------------------------------------
+    def _base_events(self, index: int) -> Iterator[tuple[str, int]]:
+        fate = self.world._fate(index)  # not cached: the build visits each document once
+        yield "incoming", fate.arrival
+        if fate.clerk_deadline_at is not None:
+            yield "incoming", fate.clerk_deadline_at
+        if fate.directive_at is not None:
+            yield "directives", fate.directive_at
+        if fate.response_at is not None:
+            yield "outgoing", fate.response_at
+        if fate.has_task:
+            assert fate.task_created_at is not None
+            yield "tasks", fate.task_created_at
+            if fate.manual_completion_at is not None:
+                yield "tasks", fate.manual_completion_at
+            manual_in_time = (
+                fate.manual_completion_at is not None
+                and fate.deadline is not None
+                and fate.manual_completion_at <= fate.deadline
+            )
+            if fate.deadline is not None and not manual_in_time:
+                yield "tasks", fate.deadline  # the late mark, unless the bridge prevents it
+
+    # -- change times ----------------------------------------------------------------------
+    def change_time(self, stream: str, index: int, now: int) -> int | None:
+        """When the record last changed as of `now`; None if it does not exist yet."""
+        fate = self.world.fate(index)
+        if stream == "incoming":
+            base = [fate.arrival, fate.clerk_deadline_at]
+        elif stream == "directives":
+            base = [fate.directive_at]
+        elif stream == "outgoing":
+            base = [fate.response_at]
+        else:
+            if not fate.has_task:
+                return None
+            mark = self.late_mark(index, now)
+            base = [
+                fate.task_created_at,
+                fate.manual_completion_at,
+                mark["deadline"] if mark else None,
+            ]
+        seen = [t for t in base if t is not None and t <= now]
+        if not seen:
+            return None
+        overlay = self.overlays[stream].changed.get(index)
+        return max(seen) if overlay is None or overlay > now else max(max(seen), overlay)
+
+    def bump(self, stream: str, index: int) -> None:
+        """Record a change now (a write, or a fault moving a record mid-listing)."""
+        with self.lock:
+            self.overlays[stream].bump(index, self.clock.now())
+
+    def iterate_changes(self, stream: str, after: int, now: int) -> Iterator[int]:
+        """Packed (change time, index) positions after `after`, oldest first, up to `now`.
+
+        Base events superseded by a later change of the same record are skipped, so every
+        record appears once, at its latest change.
+        """
+        base = self.indexes[stream]
+        ordered = self.overlays[stream].ordered
+        limit = pack(now, INDEX_MASK)
+        b = bisect_right(base, after)
+        o = bisect_right(ordered, after)
+        while True:
+            next_base = base[b] if b < len(base) else None
+            next_overlay = ordered[o] if o < len(ordered) else None
+            if next_base is None and next_overlay is None:
+                return
+            if next_overlay is None or (next_base is not None and next_base <= next_overlay):
+                position = next_base
+                b += 1
+                if position == next_overlay:
+                    o += 1
+            else:
+                position = next_overlay
+                o += 1
+            assert position is not None
+            if position > limit:
+                return
+            instant, index = unpack(position)
+            if self.change_time(stream, index, now) == instant:
+                yield position
+
+    def page(self, stream: str, after: int, limit: int) -> tuple[list[int], int | None, int]:
+        """Up to `limit` positions after `after`, the first position beyond them, and now.
+
+        The cursor a client gets back is the last returned position; the one beyond tells the
+        server whether there is more (and lets a fault pick the next record).
+        """
+        with self.lock:
+            now = self.clock.now()
+            positions: list[int] = []
+            for position in self.iterate_changes(stream, after, now):
+                if len(positions) == limit:
+                    return positions, position, now
+                positions.append(position)
+            return positions, None, now
+
+    # -- documents -------------------------------------------------------------------------
+    def processing_deadline(self, index: int, now: int) -> tuple[str | None, str | None]:
+        """(hanXuLy date, who set it) as the e-office system shows it at `now`."""
+        write = self.deadline_writes.get(index)
+        if write is not None and write["applied_at"] <= now:
+            return write["deadline"], "bridge"
+        fate = self.world.fate(index)
+        if fate.structured_deadline is not None:
+            return fate.structured_deadline.isoformat(), "document"
+        if fate.clerk_deadline_at is not None and fate.clerk_deadline_at <= now:
+            deadline = fate.deadline or add_working_days(fate.arrival, 5)
+            return local_date(deadline).isoformat(), "clerk"
+        return None, None
+
+    def document(self, index: int, now: int) -> dict | None:
+        changed = self.change_time("incoming", index, now) if index < self.world.total else None
+        if changed is None:
+            return None
+        record = self.world.incoming(index)
+        record["processing_deadline"], record["deadline_set_by"] = self.processing_deadline(
+            index, now
+        )
+        record["changed_at"] = changed
+        return record
+
+    def directive(self, index: int, now: int) -> dict | None:
+        if index >= self.world.total or self.world.fate(index).directive_at is None:
+            return None
+        changed = self.change_time("directives", index, now)
+        if changed is None:
+            return None
+        return {**self.world.directive(index), "changed_at": changed}
+
+    def outgoing(self, index: int, now: int) -> dict | None:
+        fate = self.world.fate(index) if index < self.world.total else None
+        if fate is None or fate.response_at is None or fate.response_at > now:
+            return None
+        record = self.world.outgoing(index, self.outgoing_number(index))
+        record["changed_at"] = self.change_time("outgoing", index, now)
+        return record
+
+    def outgoing_number(self, index: int) -> int:
+        """The agency's outgoing register number: rank in issue order within the year."""
+        fate = self.world.fate(index)
+        assert fate.response_at is not None
+        order = self.indexes["outgoing"]
+        year_start = local_midnight(date(local_date(fate.response_at).year, 1, 1))
+        first = bisect_left(order, pack(year_start, 0))
+        earlier = self.world.documents_before_origin(year_start) // 2
+        return bisect_left(order, pack(fate.response_at, index)) - first + 1 + earlier
+
+    def set_processing_deadline(
+        self, system: str, index: int, deadline_text: str, key: str
+    ) -> dict:
+        """Set hanXuLy of a document that has none; a repeated key replays the first result."""
+        with self.lock:
+            now = self.clock.now()
+            replay = self._replay(system, key, "SetProcessingDeadline", str(index), now)
+            if replay is not None:
+                return replay
+            try:
+                if not key:
+                    raise WriteRejected("IDEMPOTENCY_KEY_REQUIRED", "idempotencyKey is required")
+                try:
+                    deadline = date.fromisoformat(deadline_text[:10])
+                except (TypeError, ValueError):
+                    raise WriteRejected(
+                        "INVALID_DATE", f"hanXuLy {deadline_text!r} is not a date"
+                    ) from None
+                doc = self.document(index, now) if 0 <= index < self.world.total else None
+                if doc is None:
+                    raise WriteRejected("NOT_FOUND", f"no document {index}", 404)
+                if doc["secrecy"]:
+                    raise WriteRejected("SECRET_DOCUMENT", "secret documents are read-only", 403)
+                if doc["processing_deadline"] is not None:
+                    raise WriteRejected(
+                        "DEADLINE_EXISTS",
+                        f"document already has hanXuLy {doc['processing_deadline']}",
+                        409,
+                    )
+            except WriteRejected as rejected:
+                return self._record(
+                    system, "SetProcessingDeadline", str(index), key, now, {}, rejected
+                )
+            self.deadline_writes[index] = {
+                "deadline": deadline.isoformat(),
+                "applied_at": now,
+                "key": key,
+                "system": system,
+            }
+            self.overlays["incoming"].bump(index, now)
+            return self._record(
+                system, "SetProcessingDeadline", str(index), key, now,
+                {"deadline": deadline.isoformat()}, None,
+            )  # fmt: skip
+
+    # -- tracking tasks --------------------------------------------------------------------
+    def completion(self, index: int, now: int) -> dict | None:
+        """The completion the tracking system has received by `now` (bridge or clerk)."""
+        received = self.completions.get(index)
+        if received is not None and received["received_at"] <= now:
+            return received
+        fate = self.world.fate(index)
+        if fate.manual_completion_at is not None and fate.manual_completion_at <= now:
+            assert fate.response_at is not None
+            return {
+                "received_at": fate.manual_completion_at,
+                "completed_at": fate.response_at,
+                "evidence": self._evidence_of_response(index),
+                "source": "clerk",
+                "key": None,
+            }
+        return None
+
+    def _evidence_of_response(self, index: int) -> dict:
+        out = self.world.outgoing(index, self.outgoing_number(index))
+        return {
+            "number_notation": out["number_notation"],
+            "organ_id": out["organ_id"],
+            "issued_at": out["issued_at"],
+            "abstract": out["abstract"],
+        }
+
+    def completion_received_at(self, index: int, now: int) -> int | None:
+        """When the tracking system was first told the task is done (cheap: no rendering)."""
+        received = self.completions.get(index)
+        if received is not None and received["received_at"] <= now:
+            return received["received_at"]
+        manual = self.world.fate(index).manual_completion_at
+        return manual if manual is not None and manual <= now else None
+
+    def late_mark(self, index: int, now: int) -> dict | None:
+        fate = self.world.fate(index)
+        if not fate.has_task or fate.deadline is None or now <= fate.deadline:
+            return None
+        received_at = self.completion_received_at(index, now)
+        if received_at is not None and received_at <= fate.deadline:
+            return None
+        return {"task_index": index, "deadline": fate.deadline, "marked_at": fate.deadline}
+
+    def task(self, index: int, now: int) -> dict | None:
+        if not (0 <= index < self.world.total):
+            return None
+        changed = self.change_time("tasks", index, now)
+        if changed is None:
+            return None
+        record = self.world.task(index)
+        fate = self.world.fate(index)
+        done = self.completion(index, now)
+        mark = self.late_mark(index, now)
+        progress = self.progress.get(index)
+        if done is not None:
+            status = "DONE"
+            timeliness = (
+                "NO_DEADLINE" if fate.deadline is None
+                else "LATE" if done["received_at"] > fate.deadline else "ON_TIME"
+            )  # fmt: skip
+        else:
+            status = "IN_PROGRESS" if progress else "NOT_STARTED"
+            timeliness = (
+                "NO_DEADLINE" if fate.deadline is None
+                else "OVERDUE" if now > fate.deadline else "WITHIN_DEADLINE"
+            )  # fmt: skip
+        base_changes = sum(
+            1
+            for t in (fate.task_created_at, fate.manual_completion_at)
+            if t is not None and t <= now
+        )
+        record.update(
+            status=status,
+            timeliness=timeliness,
+            completion=done,
+            late_mark=mark,
+            progress=progress,
+            extensions=list(self.extensions.get(index, [])),
+            revision=base_changes + (1 if mark else 0) + self.task_writes.get(index, 0),
+            changed_at=changed,
+        )
+        return record
+
+    def report_progress(
+        self, index: int | None, task_id: str, key: str, text: str, percent: int, reported_at: int
+    ) -> dict:
+        def apply(i: int, now: int) -> dict:
+            if self.completion(i, now) is not None:
+                raise WriteRejected("ALREADY_COMPLETED", f"task {task_id} is already completed")
+            if not 0 <= percent <= 100:
+                raise WriteRejected("INVALID_PERCENT", "percent must be within 0..100")
+            self.progress[i] = {
+                "text": text, "percent": percent, "reported_at": reported_at, "received_at": now,
+            }  # fmt: skip
+            return {"percent": percent}
+
+        return self._task_write("ReportProgress", index, task_id, key, apply)
+
+    def report_completion(
+        self, index: int | None, task_id: str, key: str, evidence: dict, completed_at: int
+    ) -> dict:
+        def apply(i: int, now: int) -> dict:
+            if self.completion(i, now) is not None:
+                raise WriteRejected("ALREADY_COMPLETED", f"task {task_id} is already completed")
+            if not evidence.get("number_notation"):
+                raise WriteRejected("EVIDENCE_REQUIRED", "the evidence document needs a number")
+            deadline = self.world.fate(i).deadline
+            self.completions[i] = {
+                "received_at": now,
+                "completed_at": completed_at,
+                "evidence": evidence,
+                "source": "bridge",
+                "key": key,
+            }
+            on_time = deadline is None or now <= deadline
+            return {"onTime": on_time, "lateMarkKept": self.late_mark(i, now) is not None}
+
+        return self._task_write("ReportCompletion", index, task_id, key, apply)
+
+    def request_extension(
+        self, index: int | None, task_id: str, key: str, reason: str, proposed: int
+    ) -> dict:
+        def apply(i: int, now: int) -> dict:
+            deadline = self.world.fate(i).deadline
+            if deadline is None:
+                raise WriteRejected("NO_DEADLINE", f"task {task_id} has no deadline to extend")
+            if now > deadline:
+                raise WriteRejected("DEADLINE_PASSED", "extensions must be requested in time")
+            if proposed <= deadline:
+                raise WriteRejected("INVALID_DEADLINE", "the proposed deadline is not later")
+            request = {
+                "reason": reason, "proposed_deadline": proposed, "received_at": now,
+                "status": "PENDING",
+            }  # fmt: skip
+            self.extensions.setdefault(i, []).append(request)
+            return {"status": "PENDING"}
+
+        return self._task_write("RequestExtension", index, task_id, key, apply)
+
+    def _task_write(self, operation: str, index: int | None, task_id: str, key: str, apply):
+        with self.lock:
+            now = self.clock.now()
+            replay = self._replay("tracking", key, operation, task_id, now)
+            if replay is not None:
+                return replay
+            try:
+                if not key:
+                    raise WriteRejected("IDEMPOTENCY_KEY_REQUIRED", "idempotencyKey is required")
+                if index is None or self.task(index, now) is None:
+                    raise WriteRejected("UNKNOWN_TASK", f"no task {task_id!r}", 404)
+                result = apply(index, now)
+            except WriteRejected as rejected:
+                return self._record("tracking", operation, task_id, key, now, {}, rejected)
+            self.task_writes[index] = self.task_writes.get(index, 0) + 1
+            self.overlays["tasks"].bump(index, now)
+            return self._record("tracking", operation, task_id, key, now, result, None)
+
+    # -- ledger ----------------------------------------------------------------------------
+    def _replay(self, system: str, key: str, operation: str, target: str, now: int) -> dict | None:
+        original = self.idempotency.get((system, key)) if key else None
+        if original is None:
+            return None
+        self.ledger.append(
+            {
+                "seq": len(self.ledger) + 1, "system": system, "operation": operation,
+                "target": target, "idempotency_key": key, "received_at": now,
+                "outcome": "replayed", "result": original,
+            }
+        )  # fmt: skip
+        return {**original, "replayed": True}
+
+    def _record(
+        self, system: str, operation: str, target: str, key: str, now: int,
+        result: dict, rejected: WriteRejected | None,
+    ) -> dict:  # fmt: skip
+        outcome = {
+            "applied": rejected is None,
+            "code": "OK" if rejected is None else rejected.code,
+            "message": "applied" if rejected is None else rejected.message,
+            "status": 200 if rejected is None else rejected.status,
+            "result": result,
+            "seq": len(self.ledger) + 1,
+            "replayed": False,
+        }
+        self.ledger.append(
+            {
+                "seq": outcome["seq"], "system": system, "operation": operation,
+                "target": target, "idempotency_key": key, "received_at": now,
+                "outcome": "applied" if rejected is None else "rejected", "result": outcome,
+            }
+        )  # fmt: skip
+        if key and rejected is None:
+            # Only applied writes are remembered: a rejected write may be retried once fixed.
+            self.idempotency[(system, key)] = outcome
+        return outcome
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "size": self.world.config.size,
+            "seed": self.world.config.seed,
+            "total": self.world.total,
+            "events": {name: len(array_) for name, array_ in self.indexes.items()},
+        }
