@@ -110,6 +110,33 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+# --- bridge check --------------------------------------------------------------------------
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check", help="connect to each configured system, authenticate and read one page"
+    )
+    p.add_argument("systems", nargs="*", metavar="SYSTEM", help="ioffice, idesk, tracking")
+    p.set_defaults(func=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from bridge.pipelines import systems
+    from bridge.settings import load_settings
+
+    settings = load_settings()
+    names = args.systems or systems.configured_systems(settings)
+    if not names:
+        raise UsageError(
+            "no system is configured: set e.g. BRIDGE_IOFFICE__BASE_URL (see `bridge config`)"
+        )
+    results = [systems.check_system(settings, name) for name in names]
+    for result in results:
+        print(result.line())
+    return 0 if all(result.ok for result in results) else 1
+
+
 # --- bridge deadline -----------------------------------------------------------------------
 
 
@@ -179,7 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync between e-office systems (iOffice, iDesk) and the task-tracking system.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_config, _add_db, _add_status, _add_demo, _add_deadline, _add_simulate):
+    for add in (
+        _add_config,
+        _add_db,
+        _add_status,
+        _add_check,
+        _add_demo,
+        _add_deadline,
+        _add_simulate,
+    ):
         add(sub)
     return parser
 

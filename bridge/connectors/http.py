@@ -19,11 +19,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -43,15 +43,15 @@ T = TypeVar("T")
 
 REDACTED = "***"
 
-# Secrets in shapes we can recognise without knowing the value: header values, form fields and
-# JSON members with an obviously secret name.
+# Secrets in shapes we can recognise without knowing the value: JSON members and form fields
+# with a secret name, and credential headers. Deliberately narrow: "lgsp token: HTTP 401" is an
+# operation name, not a secret, and must stay readable.
+_SECRET_NAMES = r"(?:password|passwd|client_secret|access_token|refresh_token|token|secret)"  # noqa: S105
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)((?:password|passwd|client_secret|access_token|token|secret)"
-        r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
-    ),
-    re.compile(r"(?i)(x-authentication-token[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"),
+    re.compile(rf'(?i)("{_SECRET_NAMES}"\s*:\s*")[^"]+'),
+    re.compile(rf"(?i)(\b{_SECRET_NAMES}=)[^&\s,;]+"),
+    re.compile(r"(?i)(x-authentication-token[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]+"),
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
 ]
 
 
@@ -176,6 +176,19 @@ class BadRecord:
     source_id: str | None = None
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """One page of a change-ordered listing, as every connector yields it.
+
+    ``marker`` is the change time of the page's last record as an ISO 8601 instant with
+    offset: the source's own change marker, translated so the store can compare markers of
+    every system the same way.
+    """
+
+    records: Sequence[dict[str, Any] | BadRecord]
+    marker: str | None = None
+
+
 # --- the retry policy --------------------------------------------------------------------
 
 
@@ -247,6 +260,11 @@ def call_with_retries(
 # --- sessions and classified requests ----------------------------------------------------
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+TLS_FAILED = (
+    "TLS verification failed; if the system uses the agency's own CA, set http.ca_bundle "
+    "(BRIDGE_HTTP__CA_BUNDLE) to its PEM file"
+)
 
 
 def build_session(*, ca_bundle: str | None = None, pool_size: int = 10) -> requests.Session:
@@ -333,10 +351,16 @@ class HttpClient:
         operation: str,
         record: str | None = None,
         idempotency_key: str | None = None,
+        safe_to_retry: bool = False,
         **kwargs: object,
     ) -> requests.Response:
-        """Send one request, retried per the policy when that is safe; raise classified errors."""
-        return self._call(method, path, operation, record, idempotency_key, lambda r: r, kwargs)
+        """Send one request, retried per the policy when that is safe; raise classified errors.
+
+        Reads are safe to retry; a write is when it carries ``idempotency_key``, or when the
+        caller says it has no effect worth protecting (``safe_to_retry``: a login, a token).
+        """
+        safe = safe_to_retry or idempotency_key is not None
+        return self._call(method, path, operation, record, safe, lambda r: r, kwargs)
 
     def request_json(
         self,
@@ -346,6 +370,7 @@ class HttpClient:
         operation: str,
         record: str | None = None,
         idempotency_key: str | None = None,
+        safe_to_retry: bool = False,
         **kwargs: object,
     ) -> object:
         """Like ``request``, returning the decoded JSON body. A truncated body is retried too."""
@@ -353,7 +378,8 @@ class HttpClient:
         def decode(response: requests.Response) -> object:
             return self.decode_json(response, operation=operation, record=record)
 
-        return self._call(method, path, operation, record, idempotency_key, decode, kwargs)
+        safe = safe_to_retry or idempotency_key is not None
+        return self._call(method, path, operation, record, safe, decode, kwargs)
 
     def _call(
         self,
@@ -361,13 +387,13 @@ class HttpClient:
         path: str,
         operation: str,
         record: str | None,
-        idempotency_key: str | None,
+        safe_to_retry: bool,
         read: Callable[[requests.Response], T],
         kwargs: dict,
     ) -> T:
         method = method.upper()
-        retry_allowed = method in READ_METHODS or idempotency_key is not None
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        retry_allowed = method in READ_METHODS or safe_to_retry
+        url = f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
 
         def attempt() -> T:
             response = self.send_once(method, url, operation=operation, record=record, **kwargs)
@@ -383,13 +409,8 @@ class HttpClient:
         try:
             return self.session.request(method, url, timeout=self.timeouts.as_tuple, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise FatalError(
-                self.system,
-                operation,
-                f"TLS verification failed ({exc.__class__.__name__}); "
-                "if the system uses the agency's own CA, set http.ca_bundle",
-                record=record,
-            ) from None
+            problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
+            raise FatalError(self.system, operation, problem, record=record) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             raise RetryableError(
                 self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record

@@ -1,0 +1,77 @@
+"""iDesk over SOAP 1.1 document/literal (DOMAIN.md section 2; contract in docs/simulators.md).
+
+HTTP Basic authentication; change-ordered listings parsed with lxml (bulk), the single-record
+calls through zeep. Returns raw dicts; markers are the SOAP ``xsd:dateTime`` values (ISO 8601
+with offset), as the store keeps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from bridge.connectors.http import RawPage, RetryPolicy, Timeouts, build_session, register_secret
+from bridge.connectors.soap import SoapClient
+
+SYSTEM = "idesk"
+
+# Our stream names → (listing operation, record element).
+STREAM_OPERATIONS = {
+    "incoming": ("ListChangedDocuments", "Document"),
+    "outgoing": ("ListChangedOutgoing", "OutgoingDocument"),
+    "directives": ("ListChangedDirectives", "Directive"),
+}
+
+
+class IDeskConnector:
+    system = SYSTEM
+    streams = tuple(STREAM_OPERATIONS)
+
+    def __init__(
+        self,
+        address: str,
+        username: str,
+        password: str,
+        *,
+        timeouts: Timeouts | None = None,
+        policy: RetryPolicy | None = None,
+        ca_bundle: str | None = None,
+        page_size: int = 100,
+    ) -> None:
+        register_secret(password)
+        session = build_session(ca_bundle=ca_bundle)
+        session.auth = (username, password)
+        self.soap = SoapClient(
+            SYSTEM, "idesk.wsdl", address, timeouts=timeouts, policy=policy, session=session
+        )
+        self.page_size = page_size
+
+    def list_changed(
+        self, stream: str, marker: str | None = None, *, page_size: int | None = None
+    ) -> Iterator[RawPage]:
+        operation, record_tag = STREAM_OPERATIONS[stream]
+        return self.soap.list_changed(
+            operation, record_tag, "Id", marker, page_size=page_size or self.page_size
+        )
+
+    def get(self, document_id: str) -> dict[str, Any]:
+        return self.soap.call("GetDocument", record=str(document_id), Id=document_id)
+
+    def set_processing_deadline(
+        self, document_id: str, deadline: date, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Set the processing deadline of a document that has none; safe to resend."""
+        return self.soap.call(
+            "SetProcessingDeadline",
+            record=str(document_id),
+            idempotency_key=idempotency_key,
+            read_only=False,
+            Id=document_id,
+            Deadline=deadline,
+            IdempotencyKey=idempotency_key,
+        )
+
+    def check(self) -> str:
+        page = next(self.list_changed("incoming", page_size=1), RawPage([]))
+        return f"authenticated, read {len(page.records)} record(s), marker {page.marker}"

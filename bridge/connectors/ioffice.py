@@ -1,0 +1,201 @@
+"""VNPT iOffice over REST/JSON (DOMAIN.md section 2; contract in docs/simulators.md).
+
+Speaks the protocol only and returns raw dicts: login and token renewal, the status envelope,
+change-ordered listings from a marker with an opaque cursor, detail, activity log, and the one
+write (a processing deadline for a document that has none).
+
+iOffice sends local times without an offset ("2024-02-07 09:15:00"); the markers this
+connector yields are ISO 8601 with +07:00 so the store compares every system's markers alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from bridge.connectors.http import (
+    AuthError,
+    BadRecord,
+    ContractError,
+    HttpClient,
+    RawPage,
+    RetryPolicy,
+    Timeouts,
+    register_secret,
+)
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "ioffice"
+ICT = timezone(timedelta(hours=7))
+
+# Our stream names → iOffice's path segments.
+STREAM_PATHS = {
+    "incoming": "van-ban-den",
+    "outgoing": "van-ban-di",
+    "directives": "chi-dao",
+}
+
+
+def to_marker(local_text: str | None) -> str | None:
+    """iOffice's change time ("2024-02-07 09:15:00", local) → ISO 8601 with +07:00."""
+    if not local_text:
+        return None
+    moment = datetime.fromisoformat(str(local_text).replace(" ", "T"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=ICT)).isoformat()
+
+
+class IOfficeConnector:
+    system = SYSTEM
+    streams = tuple(STREAM_PATHS)
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        timeouts: Timeouts | None = None,
+        policy: RetryPolicy | None = None,
+        ca_bundle: str | None = None,
+        page_size: int = 100,
+    ) -> None:
+        self.http = HttpClient(
+            SYSTEM, base_url, timeouts=timeouts, policy=policy, ca_bundle=ca_bundle
+        )
+        self.username = username
+        self._password = password
+        register_secret(password)
+        self.page_size = page_size
+        self._token: str | None = None
+
+    # --- session ------------------------------------------------------------------------
+
+    def login(self) -> None:
+        data = self._unwrap(
+            self.http.request_json(
+                "POST",
+                "/qlvb/api/login",
+                operation="login",
+                safe_to_retry=True,  # a second session harms nothing
+                json={"username": self.username, "password": self._password},
+            ),
+            "login",
+        )
+        token = data.get("token") if isinstance(data, dict) else None
+        if not token:
+            raise ContractError(SYSTEM, "login", "the answer carries no token")
+        register_secret(token)
+        self._token = token
+        self.http.session.headers["X-Authentication-Token"] = token
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        record: str | None = None,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One call in the envelope; an expired session is renewed once, mid-run."""
+        if self._token is None:
+            self.login()
+        for attempt in (1, 2):
+            try:
+                body = self.http.request_json(
+                    method,
+                    path,
+                    operation=operation,
+                    record=record,
+                    idempotency_key=idempotency_key,
+                    **kwargs,
+                )
+                return self._unwrap(body, operation, record)
+            except AuthError:
+                if attempt == 2:
+                    raise
+                log.info("iOffice session expired during %s; logging in again", operation)
+                self.login()
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _unwrap(body: Any, operation: str, record: str | None = None) -> Any:
+        """The ``data`` of a successful envelope; a non-zero code breaks the contract."""
+        status = body.get("status") if isinstance(body, dict) else None
+        if not isinstance(status, dict) or "code" not in status:
+            problem = "answer is not in the status envelope"
+            raise ContractError(SYSTEM, operation, problem, record=record)
+        if str(status["code"]) != "0":
+            message = f"status {status['code']}: {status.get('message', '')}"
+            raise ContractError(SYSTEM, operation, message, record=record)
+        return body.get("data")
+
+    # --- reads --------------------------------------------------------------------------
+
+    def list_changed(
+        self, stream: str, marker: str | None = None, *, page_size: int | None = None
+    ) -> Iterator[RawPage]:
+        """Every record changed at or after ``marker`` (ISO 8601), a page at a time."""
+        segment = STREAM_PATHS[stream]
+        operation = f"list {stream}"
+        limit = page_size or self.page_size
+        params: dict[str, Any] = {"limit": limit}
+        if marker:
+            params["tuNgay"] = marker
+        while True:
+            data = self._call("GET", f"/qlvb/api/{segment}/thay-doi", operation=operation,
+                              params=params)  # fmt: skip
+            if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+                raise ContractError(SYSTEM, operation, "page has no 'items' list")
+            yield RawPage(
+                [self._readable(item) for item in data["items"]], to_marker(data.get("marker"))
+            )
+            cursor = data.get("nextCursor")
+            if not cursor:
+                return
+            params = {"limit": limit, "cursor": cursor}
+
+    @staticmethod
+    def _readable(item: Any) -> dict[str, Any] | BadRecord:
+        # Field-level problems (a missing number, a bad date) are normalize's to report; the
+        # connector only refuses what is not a record at all.
+        if not isinstance(item, dict):
+            return BadRecord("list item is not a JSON object", repr(item)[:2000])
+        if item.get("id") in (None, ""):
+            return BadRecord("record has no 'id'", item)
+        return item
+
+    def get(self, stream: str, record_id: str | int) -> dict[str, Any]:
+        segment = STREAM_PATHS[stream]
+        return self._call("GET", f"/qlvb/api/{segment}/{record_id}",
+                          operation=f"get {stream}", record=str(record_id))  # fmt: skip
+
+    def activity_log(self, document_id: str | int) -> list[dict[str, Any]]:
+        data = self._call("GET", f"/qlvb/api/van-ban-den/{document_id}/nhat-ky",
+                          operation="activity log", record=str(document_id))  # fmt: skip
+        return list(data.get("items", [])) if isinstance(data, dict) else []
+
+    # --- the one write ------------------------------------------------------------------
+
+    def set_processing_deadline(
+        self, document_id: str | int, deadline: date, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Set hạn xử lý on a document that has none. Safe to resend with the same key."""
+        return self._call(
+            "POST",
+            f"/qlvb/api/van-ban-den/{document_id}/han-xu-ly",
+            operation="set processing deadline",
+            record=str(document_id),
+            idempotency_key=idempotency_key,
+            json={"hanXuLy": deadline.isoformat(), "idempotencyKey": idempotency_key},
+        )
+
+    def check(self) -> str:
+        """Log in and read one page of incoming documents; a one-line description."""
+        self.login()
+        page = next(self.list_changed("incoming", page_size=1), RawPage([]))
+        return f"logged in, read {len(page.records)} record(s), marker {page.marker}"

@@ -1,0 +1,82 @@
+"""Connectors built from settings, and the health check behind `bridge check`.
+
+Connectors know nothing of our settings (DESIGN.md: they import only connectors/http.py), so
+this is where configuration meets them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bridge.connectors.http import ConnectorError, RetryPolicy, Timeouts
+from bridge.connectors.idesk import IDeskConnector
+from bridge.connectors.ioffice import IOfficeConnector
+from bridge.connectors.tracking import LgspToken, TrackingConnector
+from bridge.settings import BridgeSettings
+
+SYSTEMS = ("ioffice", "idesk", "tracking")
+
+Connector = IOfficeConnector | IDeskConnector | TrackingConnector
+
+
+class NotConfigured(ValueError):
+    """A system was asked for that has no address in the settings."""
+
+
+def _secret(value) -> str:  # type: ignore[no-untyped-def]
+    return value.get_secret_value() if value is not None else ""
+
+
+def build_connector(settings: BridgeSettings, system: str) -> Connector:
+    http = settings.http
+    common = {
+        "timeouts": Timeouts(http.connect_timeout_s, http.read_timeout_s),
+        "policy": RetryPolicy(max_attempts=http.max_attempts),
+        "ca_bundle": str(http.ca_bundle) if http.ca_bundle else None,
+    }
+    if system == "ioffice" and settings.ioffice.enabled:
+        cfg = settings.ioffice
+        return IOfficeConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
+    if system == "idesk" and settings.idesk.enabled:
+        cfg = settings.idesk
+        return IDeskConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
+    if system == "tracking" and settings.tracking.enabled:
+        cfg = settings.tracking
+        token = None
+        if cfg.token_url:
+            token = LgspToken(cfg.token_url, cfg.client_id or "", _secret(cfg.client_secret),
+                              **common)  # fmt: skip
+        return TrackingConnector(cfg.base_url, token=token, **common)
+    if system not in SYSTEMS:
+        raise NotConfigured(f"unknown system {system!r}; known: {', '.join(SYSTEMS)}")
+    raise NotConfigured(
+        f"{system} has no address: set BRIDGE_{system.upper()}__BASE_URL or [{system}] base_url"
+    )
+
+
+def configured_systems(settings: BridgeSettings) -> list[str]:
+    return [name for name in SYSTEMS if getattr(settings, name).enabled]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    system: str
+    ok: bool
+    latency_ms: float
+    detail: str
+
+    def line(self) -> str:
+        verdict = "OK  " if self.ok else "FAIL"
+        return f"{self.system:<9} {verdict} {self.latency_ms:7.0f} ms  {self.detail}"
+
+
+def check_system(settings: BridgeSettings, system: str) -> CheckResult:
+    """Connect, authenticate, read one page; never raises for what the system does."""
+    started = time.monotonic()
+    try:
+        detail = build_connector(settings, system).check()
+        ok = True
+    except (ConnectorError, NotConfigured) as exc:
+        detail, ok = str(exc), False
+    return CheckResult(system, ok, (time.monotonic() - started) * 1000, detail)

@@ -1,0 +1,61 @@
+"""`bridge check` against the simulators: one line per system, non-zero when any fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge import cli
+from simulators.harness import SimulatorCluster
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with SimulatorCluster(size=50, seed=3) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def configured(sim, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "BRIDGE_IOFFICE__BASE_URL": sim.ioffice_url,
+        "BRIDGE_IOFFICE__USERNAME": sim.ioffice_credentials["username"],
+        "BRIDGE_IOFFICE__PASSWORD": sim.ioffice_credentials["password"],
+        "BRIDGE_IDESK__BASE_URL": sim.idesk_url,
+        "BRIDGE_IDESK__USERNAME": sim.idesk_credentials[0],
+        "BRIDGE_IDESK__PASSWORD": sim.idesk_credentials[1],
+        "BRIDGE_TRACKING__BASE_URL": sim.tracking_url,
+        "BRIDGE_TRACKING__TOKEN_URL": sim.token_url,
+        "BRIDGE_TRACKING__CLIENT_ID": sim.tracking_credentials["client_id"],
+        "BRIDGE_TRACKING__CLIENT_SECRET": sim.tracking_credentials["client_secret"],
+        "BRIDGE_HTTP__MAX_ATTEMPTS": "1",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def test_every_configured_system_answers(configured, capsys):
+    assert cli.main(["check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["ioffice", "OK"], ["idesk", "OK"], ["tracking", "OK"],
+    ]  # fmt: skip
+    assert all(" ms " in line for line in lines)
+
+
+def test_a_failing_system_makes_the_exit_status_non_zero_without_showing_secrets(
+    configured, monkeypatch, capsys
+):
+    monkeypatch.setenv("BRIDGE_TRACKING__CLIENT_SECRET", "definitely-wrong-secret")
+    assert cli.main(["check", "ioffice", "tracking"]) == 1
+    out = capsys.readouterr().out
+    assert "ioffice   OK" in out
+    assert "tracking  FAIL" in out and "lgsp token: HTTP 401" in out
+    assert "definitely-wrong-secret" not in out
+
+
+def test_an_unconfigured_system_is_named(configured, monkeypatch, capsys):
+    monkeypatch.delenv("BRIDGE_IDESK__BASE_URL")
+    assert cli.main(["check", "idesk"]) == 1
+    assert "idesk has no address: set BRIDGE_IDESK__BASE_URL" in capsys.readouterr().out
