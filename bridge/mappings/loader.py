@@ -148,18 +148,27 @@ class FieldSpec:
     required: bool = False
 
     def dig(self, record: Any) -> Any:
-        """The raw value at ``path`` or None; lists are indexed by number segments."""
-        value = record
-        for step in self.path:
-            if isinstance(value, dict):
-                value = value.get(step)
-            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-                value = value[int(step)]
-            else:
-                return None
-            if value is None:
-                return None
-        return value
+        """The raw value at ``path`` or None. A number segment indexes a list; ``*`` takes
+        every element (a single object counts as a list of one, as SOAP renders one child)
+        and gives a list of what the rest of the path finds in each."""
+        return _dig(record, self.path)
+
+
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    for position, step in enumerate(path):
+        if value is None:
+            return None
+        if step == "*":
+            items = value if isinstance(value, list) else [value]
+            found = [_dig(item, path[position + 1 :]) for item in items]
+            return [item for item in found if item is not None]
+        if isinstance(value, dict):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -215,8 +224,10 @@ def _field_spec(raw: Any, where: _Locator, table: str | None, key: str) -> Field
     if unknown:
         raise where.error(table, key, f"'{key}' has unknown keys {sorted(unknown)}")
     path = raw.get("path")
-    if not isinstance(path, str) or not re.fullmatch(r"[\w$@-]+(\.[\w$@-]+)*", path):
-        raise where.error(table, key, f"'{key}' path {path!r} must look like 'a' or 'a.b.0'")
+    if not isinstance(path, str) or not re.fullmatch(r"[\w$@-]+(\.(?:[\w$@-]+|\*))*", path):
+        raise where.error(
+            table, key, f"'{key}' path {path!r} must look like 'a', 'a.b.0' or 'a.*.id'"
+        )
     fmt = raw.get("format")
     if fmt is not None and fmt not in NAMED_FORMATS and "%" not in str(fmt):
         raise where.error(

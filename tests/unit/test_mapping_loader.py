@@ -59,6 +59,15 @@ def test_dig_into_lists_and_missing_paths():
     assert spec.dig({"nguoiNhan": "text"}) is None
 
 
+def test_a_star_takes_every_element_and_a_lone_soap_child_counts_as_one():
+    every = FieldSpec(path=("phoiHopXuLy", "*", "id"))
+    assert every.dig({"phoiHopXuLy": [{"id": "DV002"}, {"id": "DV003"}]}) == ["DV002", "DV003"]
+    assert every.dig({"phoiHopXuLy": []}) == []
+    soap = FieldSpec(path=("Coordinators", "Unit", "*", "UnitId"))
+    assert soap.dig({"Coordinators": {"Unit": {"UnitId": "DV006"}}}) == ["DV006"]
+    assert soap.dig({"Coordinators": None}) is None
+
+
 @pytest.mark.parametrize(
     ("change", "line", "message"),
     [
@@ -92,3 +101,16 @@ def test_two_files_for_one_stream_are_refused(tmp_path):
     _write(tmp_path, GOOD, name="ioffice/incoming-copy.toml")
     with pytest.raises(MappingError, match="already mapped by"):
         load_mappings(tmp_path)
+
+
+def test_the_shipped_mapping_files_and_unit_table_load():
+    from bridge.mappings.units import load_unit_table
+
+    mappings = load_mappings()
+    assert set(mappings) == {
+        ("ioffice", "incoming"), ("ioffice", "outgoing"), ("ioffice", "directives"),
+        ("idesk", "incoming"), ("idesk", "outgoing"), ("idesk", "directives"),
+        ("tracking", "tasks"),
+    }  # fmt: skip
+    units = load_unit_table()
+    assert units.resolve("ioffice", "DV004") == units.resolve("tracking", "TD-1104") == "CNTT"
