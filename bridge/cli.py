@@ -137,6 +137,177 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if all(result.ok for result in results) else 1
 
 
+# --- bridge sync / resync ------------------------------------------------------------------
+
+
+def _progress(stream: str, counts) -> None:  # type: ignore[no-untyped-def]
+    # One line per page on stderr, so stdout stays the summary a script can read.
+    print(
+        f"  {stream}: page {counts.pages}, fetched {counts.fetched}, new {counts.new}, "
+        f"changed {counts.changed}, rejected {counts.rejected}",
+        file=sys.stderr,
+    )
+
+
+def _summary(system: str, stream: str, counts) -> str:  # type: ignore[no-untyped-def]
+    return (
+        f"{system}/{stream}: fetched {counts.fetched}, new {counts.new}, changed "
+        f"{counts.changed}, unchanged {counts.unchanged}, rejected {counts.rejected}, "
+        f"secret skipped {counts.secret_skipped}"
+    )
+
+
+def _add_sync(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="read what changed in each system since the last run")
+    p.add_argument("systems", nargs="*", metavar="SYSTEM", help="default: every configured one")
+    p.set_defaults(func=_run_sync)
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    from bridge.pipelines import sync, systems
+    from bridge.settings import load_settings
+    from bridge.store import database
+
+    settings = load_settings()
+    names = args.systems or systems.configured_systems(settings)
+    if not names:
+        raise UsageError("no system is configured: set e.g. BRIDGE_IOFFICE__BASE_URL")
+    database.upgrade(settings.effective_database_url)
+    engine = database.connect(settings.effective_database_url)
+    catalog = sync.Catalog.load()
+    rejected = 0
+    for name in names:
+        connector = systems.build_connector(settings, name)
+        for stream, counts in sync.sync_system(
+            engine, connector, catalog, progress=_progress
+        ).items():
+            print(_summary(name, stream, counts))
+            rejected += counts.rejected
+    if rejected:
+        print(f"{rejected} record(s) rejected: see `bridge failures`")
+    return 0
+
+
+def _add_resync(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("resync", help="read a time range or some records again (cursor stays)")
+    p.add_argument("--system", required=True, choices=["ioffice", "idesk", "tracking"])
+    p.add_argument("--stream", help="incoming, outgoing, directives or tasks (default: all)")
+    p.add_argument("--since", help="ISO 8601 change time to start from, e.g. 2024-02-01T00:00")
+    p.add_argument("--until", help="ISO 8601 change time to stop after")
+    p.add_argument("--ids", help="comma-separated source ids instead of a range")
+    p.set_defaults(func=_run_resync)
+
+
+def _run_resync(args: argparse.Namespace) -> int:
+    from bridge.pipelines import sync, systems
+    from bridge.pipelines.ingest import parse_marker
+    from bridge.settings import load_settings
+    from bridge.store import database
+
+    if args.ids and (args.since or args.until):
+        raise UsageError("give either --ids or --since/--until, not both")
+    for value in (args.since, args.until):
+        if value:
+            try:
+                parse_marker(value)
+            except ValueError:
+                raise UsageError(f"{value!r} is not an ISO 8601 time") from None
+    settings = load_settings()
+    database.upgrade(settings.effective_database_url)
+    engine = database.connect(settings.effective_database_url)
+    catalog = sync.Catalog.load()
+    connector = systems.build_connector(settings, args.system)
+    ids = [i.strip() for i in args.ids.split(",") if i.strip()] if args.ids else None
+    for stream in [args.stream] if args.stream else catalog.streams_of(args.system):
+        counts = sync.resync(
+            engine, connector, catalog, stream=stream, since=args.since, until=args.until,
+            ids=ids, progress=_progress,
+        )  # fmt: skip
+        print(_summary(args.system, stream, counts))
+    return 0
+
+
+# --- bridge push / failures ----------------------------------------------------------------
+
+
+def _add_push(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("push", help="send the outbox to the other systems (or show it)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
+    p.set_defaults(func=_run_push)
+
+
+def _run_push(args: argparse.Namespace) -> int:
+    from bridge.pipelines import push, systems
+    from bridge.settings import load_settings
+    from bridge.store import database
+
+    settings = load_settings()
+    engine = database.connect(settings.effective_database_url)
+    if args.dry_run:
+        lines = push.dry_run(engine)
+        print("\n".join(lines) if lines else "Không có cập nhật nào đang chờ gửi.")
+        return 0
+    connectors = {name: systems.build_connector(settings, name)
+                  for name in systems.configured_systems(settings)}  # fmt: skip
+
+    def show(counts: push.PushCounts) -> None:
+        print(f"  claimed {counts.claimed}, done {counts.done}, retrying {counts.retrying}, "
+              f"dead {counts.dead}", file=sys.stderr)  # fmt: skip
+
+    counts = push.push_due(
+        engine, connectors, max_attempts=settings.outbox_max_attempts, progress=show
+    )
+    print(f"pushed: {counts.done} done, {counts.retrying} to retry, {counts.dead} dead")
+    return 1 if counts.dead else 0
+
+
+def _add_failures(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("failures", help="dead letters and dead outbox rows, with --retry")
+    p.add_argument("--retry", metavar="ID", help="retry one: dead letter L<id> or outbox O<id>")
+    p.set_defaults(func=_run_failures)
+
+
+def _run_failures(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bridge.settings import load_settings
+    from bridge.store import database, queries
+
+    engine = database.connect(load_settings().effective_database_url)
+    now = datetime.now(UTC)
+    if args.retry:
+        tag = args.retry.strip().upper()
+        kind, number = tag[:1], tag[1:]
+        if kind not in ("L", "O") or not number.isdigit():
+            raise UsageError(f"--retry takes L<id> (dead letter) or O<id> (outbox), not {tag!r}")
+        if kind == "L":
+            where = queries.resolve_dead_letter(engine, int(number), now)
+            if where is None:
+                raise UsageError(f"no open dead letter L{number}")
+            system, stream, source_id = where
+            print(
+                f"L{number}: marked resolved. Read the record again with: "
+                f"bridge resync --system {system} --stream {stream} --ids {source_id}"
+            )
+        else:
+            if not queries.retry_dead_outbox(engine, int(number), now):
+                raise UsageError(f"no dead outbox row O{number}")
+            print(f"O{number}: pending again; `bridge push` sends it")
+        return 0
+    failures = queries.list_failures(engine)
+    if not failures:
+        print("No failures.")
+        return 0
+    for failure in failures:
+        tag = ("L" if failure.kind == "dead_letter" else "O") + str(failure.id)
+        print(
+            f"{tag:<7} {failure.where}  ({failure.count}x, last {failure.last_seen:%Y-%m-%d %H:%M})"
+        )
+        print(f"        {failure.reason}")
+    print(f"{len(failures)} failure(s). Retry one with: bridge failures --retry L<id>|O<id>")
+    return 1
+
+
 # --- bridge deadline -----------------------------------------------------------------------
 
 
@@ -211,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
         _add_db,
         _add_status,
         _add_check,
+        _add_sync,
+        _add_resync,
+        _add_push,
+        _add_failures,
         _add_demo,
         _add_deadline,
         _add_simulate,

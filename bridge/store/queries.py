@@ -513,3 +513,77 @@ def render_summary(summary: StoreSummary) -> str:
     else:
         lines.append("Sync cursors: none yet (nothing synced)")
     return "\n".join(lines)
+
+
+# --- failures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A dead letter or a dead outbox row, as `bridge failures` and the flows show it."""
+
+    kind: str  # "dead_letter" | "outbox"
+    id: int
+    where: str
+    reason: str
+    last_seen: datetime
+    count: int
+
+
+def list_failures(engine: Engine) -> list[Failure]:
+    with engine.connect() as conn:
+        letters = conn.execute(
+            select(dead_letters)
+            .where(dead_letters.c.resolved_at.is_(None))
+            .order_by(dead_letters.c.last_seen_at.desc())
+        ).all()
+        dead = conn.execute(
+            select(outbox)
+            .where(outbox.c.state == OutboxState.DEAD.value)
+            .order_by(outbox.c.updated_at.desc())
+        ).all()
+    failures = [
+        Failure(
+            "dead_letter",
+            r.id,
+            f"{r.system}/{r.stream} {r.source_id}",
+            r.reason,
+            r.last_seen_at,
+            r.count,
+        )
+        for r in letters
+    ]
+    failures += [
+        Failure(
+            "outbox",
+            r.id,
+            f"{r.target_system} {r.operation} {r.target_id}",
+            r.last_error or "",
+            r.updated_at,
+            r.attempts,
+        )
+        for r in dead
+    ]
+    return failures
+
+
+def resolve_dead_letter(
+    engine: Engine, letter_id: int, now: datetime
+) -> tuple[str, str, str] | None:
+    """Mark an open dead letter resolved; returns its (system, stream, source id), or None.
+
+    A rejected record is never in ``source_records``, so the next read of it (a resync of its
+    id, or the source changing it) normalises it afresh; a new rejection opens a new letter.
+    """
+    with engine.begin() as conn:
+        letter = conn.execute(
+            select(dead_letters).where(
+                dead_letters.c.id == letter_id, dead_letters.c.resolved_at.is_(None)
+            )
+        ).one_or_none()
+        if letter is None:
+            return None
+        conn.execute(
+            update(dead_letters).where(dead_letters.c.id == letter_id).values(resolved_at=now)
+        )
+    return letter.system, letter.stream, letter.source_id

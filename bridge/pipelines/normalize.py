@@ -1,0 +1,414 @@
+"""Raw record + mapping → canonical model, a rejection naming field and value, or a secret skip.
+
+This is the boundary DESIGN.md draws for secret documents: a record marked Mật, Tối mật or
+Tuyệt mật (by its secrecy field or by a mark in its header) is recognised *first*, before any
+other field is read, and leaves this step only as a count per system, unit and day. Nothing of
+it is returned, logged or stored, not even in a dead letter. A secrecy code the mapping does not
+know is treated as secret: losing a document from sync is recoverable, leaking one is not.
+
+Every other problem becomes a ``Rejected`` whose reason names the record, the field (canonical
+name and the raw path) and the value, for the dead-letter table; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from bridge.mappings.loader import FieldSpec, StreamMapping
+from bridge.mappings.units import UnitTable
+from bridge.pipelines import legacy_text, parsing
+from bridge.schemas import (
+    Assignment,
+    Directive,
+    Document,
+    DocumentKey,
+    DocumentType,
+    HandlerRole,
+    Secrecy,
+    Signer,
+    Task,
+    describe_validation_error,
+)
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+DATE_FIELDS = frozenset({"promulgation_date", "response_for_date", "source_date"})
+INSTANT_FIELDS = frozenset(
+    {"received_at", "issued_at", "stated_deadline", "created_at", "deadline", "completed_at"}
+)
+TEXT_FIELDS = frozenset({"title", "abstract", "content", "assigning_text", "source_abstract"})
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Normalized:
+    source_id: str
+    record: Document | Directive | Task
+    assignments: tuple[Assignment, ...] = ()
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SecretSkipped:
+    """All that leaves normalize of a secret document: where and when to count it."""
+
+    unit_id: str
+    day: date
+
+
+Outcome = Normalized | Rejected | SecretSkipped
+
+
+class FieldProblem(ValueError):
+    """One field's raw value could not be read; the message names field, path and value."""
+
+    def __init__(self, name: str, spec: FieldSpec | None, raw: Any, problem: str) -> None:
+        path = f" ({'.'.join(spec.path)})" if spec else ""
+        shown = repr(raw) if len(repr(raw)) <= 80 else repr(raw)[:77] + "..."
+        super().__init__(f"field '{name}'{path}: {problem} (value: {shown})")
+
+
+def content_hash(record: Any) -> str:
+    """sha256 of the record in a canonical JSON form: equal content, equal hash."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- reading raw values --------------------------------------------------------------------
+
+
+def read_instant(raw: Any, fmt: str | None) -> datetime:
+    """An aware instant; times without an offset are local (Asia/Ho_Chi_Minh)."""
+    if isinstance(raw, datetime):
+        moment = raw
+    elif isinstance(raw, str) and raw.strip():
+        text = raw.strip()
+        if fmt in (None, "iso", "local"):
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        elif fmt == "edxml_timestamp":
+            moment = datetime.strptime(text, "%Y/%m/%d %H:%M:%S")
+        elif fmt == "edxml_date":
+            moment = datetime.strptime(text, "%Y/%m/%d")
+        else:
+            moment = datetime.strptime(text, fmt)
+    else:
+        raise ValueError("not a date and time")
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+def read_date(raw: Any, fmt: str | None) -> date:
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str) and fmt in (None, "iso", "local") and len(raw.strip()) == 10:
+        return date.fromisoformat(raw.strip())
+    moment = read_instant(raw, fmt)
+    return moment.astimezone(LOCAL_TZ).date() if moment.tzinfo else moment.date()
+
+
+class _Reader:
+    """Reads canonical fields of one raw record through one mapping."""
+
+    def __init__(self, raw: dict[str, Any], mapping: StreamMapping) -> None:
+        self.raw = raw
+        self.mapping = mapping
+
+    def has(self, name: str) -> bool:
+        spec = self.mapping.fields.get(name)
+        return spec is not None and spec.dig(self.raw) not in (None, "", [])
+
+    def raw_value(self, name: str) -> Any:
+        spec = self.mapping.fields.get(name)
+        return spec.dig(self.raw) if spec else None
+
+    def value(self, name: str) -> Any:
+        """The field read as its canonical type, or None when absent."""
+        spec = self.mapping.fields.get(name)
+        if spec is None:
+            return None
+        raw = spec.dig(self.raw)
+        if raw is None or raw == "":
+            if spec.required:
+                raise FieldProblem(name, spec, raw, "is required but missing")
+            return None
+        try:
+            if spec.codes:
+                return self._code(name, spec, raw)
+            if name in DATE_FIELDS:
+                return read_date(raw, spec.format)
+            if name in INSTANT_FIELDS:
+                return read_instant(raw, spec.format)
+        except (ValueError, TypeError) as exc:
+            expected = f" in format {spec.format}" if spec.format else ""
+            raise FieldProblem(name, spec, raw, f"not a valid date{expected}: {exc}") from None
+        if name in TEXT_FIELDS and isinstance(raw, str):
+            return legacy_text.to_unicode(raw)
+        return raw
+
+    def _code(self, name: str, spec: FieldSpec, raw: Any) -> str:
+        translated = self.mapping.translate(spec.codes or "", raw)
+        if translated is None:
+            known = ", ".join(sorted(self.mapping.codes.get(spec.codes or "", {})))
+            raise FieldProblem(name, spec, raw, f"unknown code (code list '{spec.codes}': {known})")
+        return translated
+
+    def text(self, name: str) -> str | None:
+        value = self.value(name)
+        return None if value is None else str(value)
+
+
+def _as_list(raw: Any) -> list[str]:
+    """Unit lists arrive as JSON lists, or as "A, B; C" text."""
+    if raw is None or raw == "":
+        return []
+    items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+# --- the secrecy guard ---------------------------------------------------------------------
+
+
+def secrecy_of(reader: _Reader) -> Secrecy:
+    """Secrecy by field, then by header mark; an unknown secrecy code counts as secret."""
+    spec = reader.mapping.fields.get("secrecy")
+    if spec is not None:
+        raw = spec.dig(reader.raw)
+        if raw not in (None, ""):
+            translated = reader.mapping.translate(spec.codes, raw) if spec.codes else str(raw)
+            try:
+                level = Secrecy(translated) if translated else Secrecy.TOP_SECRET
+            except ValueError:
+                level = Secrecy.TOP_SECRET
+            if level.is_secret:
+                return level
+    marks = reader.raw_value("marks")
+    if isinstance(marks, str | list):
+        text = " ".join(marks) if isinstance(marks, list) else marks
+        found = parsing.find_secrecy(text)
+        if found is not None and Secrecy(found).is_secret:
+            return Secrecy(found)
+    return Secrecy.NONE
+
+
+def _secret_skip(reader: _Reader, units: UnitTable, seen_at: datetime) -> SecretSkipped:
+    # Only the handling unit's id is read, and only to count; a value that fails to read
+    # is counted under the unknown unit rather than reported (the report would be a leak).
+    alias = (
+        reader.raw_value("unit") or reader.raw_value("main_unit") or reader.raw_value("lead_unit")
+    )
+    day = seen_at.astimezone(LOCAL_TZ).date()
+    unit = (
+        units.resolve(reader.mapping.system, alias, day) if isinstance(alias, str | int) else None
+    )
+    return SecretSkipped(unit_id=unit or "", day=day)
+
+
+# --- per model -----------------------------------------------------------------------------
+
+
+def _document(
+    reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None
+) -> Document:
+    mapping = reader.mapping
+    number, notation, type_code = _number_notation(reader)
+    day = reader.value("promulgation_date")
+    doc_type = reader.value("doc_type") or type_code or _type_from_title(reader)
+    response_for = None
+    if all(reader.has(n) for n in ("response_for_number_notation", "response_for_organ_id")):
+        code = parsing.parse_number_notation(str(reader.raw_value("response_for_number_notation")))
+        answered_day = reader.value("response_for_date")
+        if code is not None and answered_day is not None:
+            response_for = DocumentKey(
+                organ_id=str(reader.raw_value("response_for_organ_id")),
+                promulgation_date=answered_day,
+                number=code.number,
+                notation=code.notation,
+            )
+    signer = None
+    if reader.has("signer_name"):
+        signer = Signer(
+            full_name=reader.text("signer_name"),
+            position=reader.text("signer_position"),
+            competence=reader.text("signer_competence"),
+        )
+    return Document(
+        system=mapping.system,
+        source_id=source_id,
+        direction=mapping.direction,
+        key=DocumentKey(
+            organ_id=reader.text("organ_id") or "",
+            promulgation_date=day,
+            number=number,
+            notation=notation,
+        ),
+        doc_type=doc_type or DocumentType.CONG_VAN,
+        abstract=reader.text("abstract") or "",
+        urgency=reader.value("urgency") or "normal",
+        signer=signer,
+        place=reader.text("place"),
+        received_at=reader.value("received_at"),
+        incoming_number=reader.text("incoming_number"),
+        issued_at=reader.value("issued_at"),
+        stated_deadline=reader.value("stated_deadline"),
+        response_for=response_for,
+        response_for_source_id=reader.text("response_for_source_id"),
+        unit_id=units.resolve(mapping.system, reader.raw_value("unit"), day),
+        changed_at=changed_at,
+    )
+
+
+def _number_notation(reader: _Reader) -> tuple[str, str, str | None]:
+    if reader.has("number") and reader.has("notation"):
+        return reader.text("number") or "", reader.text("notation") or "", None
+    raw = reader.raw_value("number_notation")
+    parsed = parsing.parse_number_notation(str(raw)) if raw is not None else None
+    if parsed is None:
+        spec = reader.mapping.fields.get("number_notation")
+        raise FieldProblem("number_notation", spec, raw, "not a number/notation like 07/QĐ-UBND")
+    return parsed.number, parsed.notation, parsed.type_code
+
+
+def _type_from_title(reader: _Reader) -> str | None:
+    title = reader.text("title")
+    return parsing.document_type_from_title(title) if title else None
+
+
+def _directive(
+    reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None
+) -> tuple[Directive, tuple[Assignment, ...]]:
+    system = reader.mapping.system
+    created_at = reader.value("created_at")
+    directive = Directive(
+        system=system,
+        source_id=source_id,
+        document_source_id=reader.text("document_source_id") or "",
+        title=reader.text("title"),
+        content=reader.text("content") or "",
+        author=reader.text("author"),
+        created_at=created_at,
+        changed_at=changed_at,
+    )
+    day = created_at.astimezone(LOCAL_TZ).date() if created_at else None
+    mains = _as_list(reader.raw_value("main_unit"))
+    if len(mains) > 1:
+        spec = reader.mapping.fields.get("main_unit")
+        raise FieldProblem("main_unit", spec, mains, "a directive names exactly one main handler")
+    roles = [
+        (HandlerRole.MAIN, mains),
+        (HandlerRole.COORDINATING, _as_list(reader.raw_value("coordinating_units"))),
+        (HandlerRole.INFORMED, _as_list(reader.raw_value("informed_units"))),
+    ]
+    assignments = tuple(
+        Assignment(
+            system=system,
+            document_source_id=directive.document_source_id,
+            directive_source_id=source_id,
+            unit_id=units.resolve(system, alias, day) or alias,
+            role=role,
+            assigned_at=created_at,
+        )
+        for role, aliases in roles
+        for alias in aliases
+    )
+    return directive, assignments
+
+
+def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None) -> Task:
+    system = reader.mapping.system
+    deadline = reader.value("deadline")
+    day = deadline.astimezone(LOCAL_TZ).date() if deadline else None
+    source_key = None
+    if reader.has("source_number_notation") and reader.has("source_organ_id"):
+        code = parsing.parse_number_notation(str(reader.raw_value("source_number_notation")))
+        source_day = reader.value("source_date")
+        if code is not None and source_day is not None:
+            source_key = DocumentKey(
+                organ_id=str(reader.raw_value("source_organ_id")),
+                promulgation_date=source_day,
+                number=code.number,
+                notation=code.notation,
+            )
+
+    def unit(alias: Any) -> str | None:
+        return units.resolve(system, alias, day) if alias not in (None, "") else None
+
+    return Task(
+        source_id=source_id,
+        title=reader.text("title") or "",
+        task_class=reader.value("task_class"),
+        source_document=source_key,
+        source_document_abstract=reader.text("source_abstract"),
+        assigning_text=reader.text("assigning_text"),
+        lead_unit_id=unit(reader.raw_value("lead_unit")) or "",
+        coordinating_unit_ids=tuple(
+            u for u in (unit(a) for a in _as_list(reader.raw_value("coordinating_units"))) if u
+        ),
+        monitor_unit_id=unit(reader.raw_value("monitor_unit")),
+        deadline=deadline,
+        status=reader.value("status") or "not_started",
+        completed_at=reader.value("completed_at"),
+        revision=int(reader.raw_value("revision") or 0),
+        notes=reader.text("notes"),
+        changed_at=changed_at,
+    )
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def normalize(
+    raw: dict[str, Any], mapping: StreamMapping, units: UnitTable, *, seen_at: datetime
+) -> Outcome:
+    """One raw record → ``Normalized``, ``Rejected`` or ``SecretSkipped``; never raises for
+    anything the record contains."""
+    if not isinstance(raw, dict):
+        return Rejected(f"sha256:{content_hash(repr(raw))}", "record is not an object")
+    reader = _Reader(raw, mapping)
+
+    # The guard comes before anything else is read (see the module docstring).
+    if secrecy_of(reader).is_secret:
+        return _secret_skip(reader, units, seen_at)
+
+    source_id_raw = mapping.source_id.dig(raw)
+    if source_id_raw in (None, ""):
+        return Rejected(f"sha256:{content_hash(raw)}", "field 'source_id': missing (value: None)")
+    source_id = str(source_id_raw).strip()
+    where = f"{mapping.system}/{mapping.stream} {source_id}"
+    try:
+        changed_at = _changed_at(raw, mapping)
+        if mapping.model == "document":
+            document = _document(reader, source_id, units, changed_at)
+            return Normalized(source_id, document, changed_at=changed_at)
+        if mapping.model == "directive":
+            directive, assignments = _directive(reader, source_id, units, changed_at)
+            return Normalized(source_id, directive, assignments, changed_at)
+        return Normalized(source_id, _task(reader, source_id, units, changed_at), (), changed_at)
+    except ValidationError as exc:
+        return Rejected(source_id, describe_validation_error(exc, where))
+    except (FieldProblem, ValueError, TypeError) as exc:
+        return Rejected(source_id, f"{where}: {exc}")
+
+
+def _changed_at(raw: dict[str, Any], mapping: StreamMapping) -> datetime | None:
+    spec = mapping.changed_at
+    value = spec.dig(raw) if spec else None
+    if spec is None or value in (None, ""):
+        return None
+    try:
+        return read_instant(value, spec.format)
+    except (ValueError, TypeError) as exc:
+        raise FieldProblem("changed_at", spec, value, f"not a valid date and time: {exc}") from None
