@@ -101,13 +101,17 @@ def _run_status(args: argparse.Namespace) -> int:
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the main job end to end against the simulators")
+    p.add_argument("--days", type=int, default=10, help="simulated days to run (default 10)")
+    p.add_argument("--size", type=int, default=600, help="documents in the world (default 600)")
     p.set_defaults(func=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     from bridge.demo import run_demo
 
-    return run_demo()
+    if args.days < 1 or args.size < 10:
+        raise UsageError("--days must be at least 1 and --size at least 10")
+    return run_demo(days=args.days, size=args.size)
 
 
 # --- bridge check --------------------------------------------------------------------------

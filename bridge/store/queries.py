@@ -33,6 +33,7 @@ from bridge.store.tables import (
     secret_skips,
     source_records,
     sync_cursors,
+    task_document_links,
     tasks,
 )
 
@@ -253,6 +254,12 @@ def write_page(engine: Engine, page: Page, now: datetime) -> None:
                 ],
                 key=("system", "stream"),
             )
+
+
+def upsert_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Task-document links; an existing (task, document, role) keeps its first-found time."""
+    _upsert(conn, task_document_links, rows, key=("task_id", "document_id", "role"),
+            keep=("found_at",))  # fmt: skip
 
 
 # --- outbox --------------------------------------------------------------------------------

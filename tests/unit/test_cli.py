@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
@@ -15,12 +17,14 @@ def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_demo_creates_the_embedded_store_and_prints_what_it_holds(tmp_path):
-    result = _bridge("demo", cwd=tmp_path)
+@pytest.mark.slow
+def test_demo_runs_the_main_job_against_the_simulators(tmp_path):
+    result = _bridge("demo", "--days", "1", "--size", "150", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "var" / "bridge.db").is_file()
-    assert "Schema at revision 0001" in result.stdout
-    assert "documents" in result.stdout and "Sync cursors" in result.stdout
+    assert (tmp_path / "var" / "demo.db").is_file()
+    out = result.stdout
+    assert "ioffice/incoming:" in out and "tracking/tasks:" in out
+    assert "late marks prevented" in out and "failures: 0" in out
 
 
 def test_db_upgrade_then_status(tmp_path):
