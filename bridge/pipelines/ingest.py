@@ -158,10 +158,7 @@ def _build_page(
     for item in raw_page.records:
         counts.fetched += 1
         if isinstance(item, BadRecord):
-            source_id = item.source_id or f"sha256:{content_hash(repr(item.raw))}"
-            raw = item.raw if isinstance(item.raw, dict) else {"raw": _printable(item.raw)}
-            page.dead_letters.append(DeadLetter(source_id, item.reason, raw))
-            counts.rejected += 1
+            _bad_record(item, mapping, units, page, counts, seen_at)
             continue
         source_id = mapping.source_id.dig(item)
         key = str(source_id) if source_id not in (None, "") else f"sha256:{content_hash(item)}"
@@ -177,6 +174,38 @@ def _build_page(
             continue
         builder.add(raw, digest, normalize(raw, mapping, units, seen_at=seen_at))
     return builder
+
+
+def _bad_record(
+    item: BadRecord,
+    mapping: StreamMapping,
+    units: UnitTable,
+    page: Page,
+    counts: RunCounts,
+    seen_at: datetime,
+) -> None:
+    """A record the connector could not read: a dead letter, unless it may be secret.
+
+    The secrecy guard applies here too: a readable object goes through the same check as any
+    record, and unreadable text that mentions a secrecy level keeps no payload at all.
+    """
+    if isinstance(item.raw, dict):
+        # normalize decides secrecy before anything else, whatever else is wrong.
+        outcome = normalize(item.raw, mapping, units, seen_at=seen_at)
+        if isinstance(outcome, SecretSkipped):
+            page.secret_skips[(outcome.unit_id, outcome.day)] += 1
+            counts.secret_skipped += 1
+            return
+    source_id = item.source_id or f"sha256:{content_hash(repr(item.raw))}"
+    reason, payload = item.reason, None
+    if isinstance(item.raw, dict):
+        payload = item.raw
+    elif "mật" in _printable(item.raw).lower():
+        reason += " (payload withheld: it may belong to a secret document)"
+    else:
+        payload = {"raw": _printable(item.raw)}
+    page.dead_letters.append(DeadLetter(source_id, reason, payload))
+    counts.rejected += 1
 
 
 def _printable(raw: Any) -> str:

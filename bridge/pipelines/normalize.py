@@ -227,17 +227,7 @@ def _document(
     number, notation, type_code = _number_notation(reader)
     day = reader.value("promulgation_date")
     doc_type = reader.value("doc_type") or type_code or _type_from_title(reader)
-    response_for = None
-    if all(reader.has(n) for n in ("response_for_number_notation", "response_for_organ_id")):
-        code = parsing.parse_number_notation(str(reader.raw_value("response_for_number_notation")))
-        answered_day = reader.value("response_for_date")
-        if code is not None and answered_day is not None:
-            response_for = DocumentKey(
-                organ_id=str(reader.raw_value("response_for_organ_id")),
-                promulgation_date=answered_day,
-                number=code.number,
-                notation=code.notation,
-            )
+    response_for = _referenced_key(reader, "response_for")
     signer = None
     if reader.has("signer_name"):
         signer = Signer(
@@ -268,6 +258,22 @@ def _document(
         response_for_source_id=reader.text("response_for_source_id"),
         unit_id=units.resolve(mapping.system, reader.raw_value("unit"), day),
         changed_at=changed_at,
+    )
+
+
+def _referenced_key(reader: _Reader, prefix: str) -> DocumentKey | None:
+    """The key of another document this record names through ``<prefix>_number_notation``,
+    ``<prefix>_organ_id`` and ``<prefix>_date``; None unless all three can be read."""
+    code_text = reader.raw_value(f"{prefix}_number_notation")
+    organ_id = reader.raw_value(f"{prefix}_organ_id")
+    day = reader.value(f"{prefix}_date")
+    if code_text in (None, "") or organ_id in (None, "") or day is None:
+        return None
+    code = parsing.parse_number_notation(str(code_text))
+    if code is None:
+        return None
+    return DocumentKey(
+        organ_id=str(organ_id), promulgation_date=day, number=code.number, notation=code.notation
     )
 
 
@@ -331,17 +337,7 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
     system = reader.mapping.system
     deadline = reader.value("deadline")
     day = deadline.astimezone(LOCAL_TZ).date() if deadline else None
-    source_key = None
-    if reader.has("source_number_notation") and reader.has("source_organ_id"):
-        code = parsing.parse_number_notation(str(reader.raw_value("source_number_notation")))
-        source_day = reader.value("source_date")
-        if code is not None and source_day is not None:
-            source_key = DocumentKey(
-                organ_id=str(reader.raw_value("source_organ_id")),
-                promulgation_date=source_day,
-                number=code.number,
-                notation=code.notation,
-            )
+    source_key = _referenced_key(reader, "source")
 
     def unit(alias: Any) -> str | None:
         return units.resolve(system, alias, day) if alias not in (None, "") else None
