@@ -417,9 +417,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"bridge {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        return _known_failure(args.command, exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _known_failure(command: str, exc: Exception) -> int:
+    """A system that failed (exit 1) or a configuration that is wrong (exit 2), said in one
+    line; anything else is a bug and keeps its traceback."""
+    from bridge.connectors.http import ConnectorError
+    from bridge.mappings.loader import MappingError
+    from bridge.pipelines.systems import NotConfigured
+
+    if isinstance(exc, ConnectorError):
+        print(f"bridge {command}: {exc}", file=sys.stderr)
+        return 1
+    if isinstance(exc, MappingError | NotConfigured):
+        print(f"bridge {command}: {exc}", file=sys.stderr)
+        return 2
+    raise exc
 
 
 if __name__ == "__main__":

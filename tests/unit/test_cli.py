@@ -42,3 +42,18 @@ def test_an_unknown_command_is_a_usage_error(tmp_path):
     result = _bridge("frobnicate", cwd=tmp_path)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_a_system_that_is_down_or_not_configured_is_one_clear_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.update(BRIDGE_IOFFICE__BASE_URL="http://127.0.0.1:9", BRIDGE_HTTP__MAX_ATTEMPTS="1")
+    down = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "sync", "ioffice"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert down.returncode == 1
+    assert down.stderr.startswith("bridge sync: ioffice login: ConnectionError")
+    assert "Traceback" not in down.stderr
+    missing = _bridge("sync", "idesk", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "idesk has no address: set BRIDGE_IDESK__BASE_URL" in missing.stderr
