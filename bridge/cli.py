@@ -354,6 +354,70 @@ def _run_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bridge parse --------------------------------------------------------------------------
+
+_PARSE_LABELS = {
+    "number": "Số",
+    "notation": "Ký hiệu",
+    "type_code": "Loại (viết tắt)",
+    "type_name": "Loại văn bản",
+    "issuer": "Cơ quan ban hành",
+    "year": "Năm",
+    "date": "Ngày ban hành",
+    "place": "Địa danh",
+    "urgency": "Độ khẩn",
+    "secrecy": "Độ mật",
+    "signer_competence": "Thẩm quyền ký",
+    "signer_position": "Chức vụ người ký",
+    "deadline": "Hạn",
+    "deadline_phrase": "Cụm từ nêu hạn",
+    "recurring": "Lịch định kỳ",
+}
+
+
+def _add_parse(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("parse", help="read number, notation, type, dates and marks from text")
+    p.add_argument("text", nargs="?", help="the text (default: --file, else standard input)")
+    p.add_argument("--file", help="read the text from this UTF-8 file")
+    p.add_argument("--doc-date", help="the document's date, for dates written without a year")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_run_parse)
+
+
+def _run_parse(args: argparse.Namespace) -> int:
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from bridge.pipelines.parsing import parse_text
+
+    if args.text is not None:
+        text = args.text
+    else:
+        try:
+            raw = Path(args.file).read_bytes() if args.file else sys.stdin.buffer.read()
+            text = raw.decode("utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"the input is not UTF-8 (byte {exc.start}); convert it first, e.g. iconv"
+            ) from None
+    try:
+        doc_date = date.fromisoformat(args.doc_date) if args.doc_date else None
+    except ValueError:
+        raise UsageError(f"--doc-date {args.doc_date!r} is not YYYY-MM-DD") from None
+    found = parse_text(text, doc_date=doc_date)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+    else:
+        for key, value in found.items():
+            print(f"{_PARSE_LABELS.get(key, key)}: {value}")
+        if not found:
+            print("Không nhận ra thông tin nào.")
+    return 0
+
+
 # --- bridge simulate ----------------------------------------------------------------------
 
 
@@ -392,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_failures,
         _add_demo,
         _add_deadline,
+        _add_parse,
         _add_simulate,
     ):
         add(sub)

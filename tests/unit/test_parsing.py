@@ -13,6 +13,7 @@ from bridge.pipelines.parsing import (
     document_type_from_title,
     find_secrecy,
     parse_number_notation,
+    parse_text,
 )
 
 NUMBERS = [
@@ -132,4 +133,5 @@ def test_parsing_arbitrary_text_never_raises_and_nfd_reads_like_nfc(text):
     assert parse_number_notation(nfc) == parse_number_notation(nfd)
     assert find_secrecy(nfc) == find_secrecy(nfd)
     assert document_type_from_title(nfc) == document_type_from_title(nfd)
+    assert parse_text(nfc) == parse_text(nfd)
     to_unicode(text)
