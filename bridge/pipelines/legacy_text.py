@@ -1,4 +1,4 @@
-"""Legacy 8-bit Vietnamese (TCVN3 / ABC) found in archive records, converted to Unicode NFC.
+"""Legacy 8-bit Vietnamese (TCVN3 / ABC, VNI) in archive records, converted to Unicode NFC.
 
 Archive databases hold text typed with TCVN3 fonts; read back as Latin-1 it looks like
 "QuyÕt ®Þnh" for "Quyết định". Conversion happens only when the text clearly is such
@@ -9,12 +9,19 @@ text pass through unchanged.
 
 TCVN3 has no upper-case toned letters (documents switched to an upper-case font using the
 same bytes), so toned letters come back lower case; the untoned upper-case bases (Ă Â Đ Ê Ô
-Ơ Ư) have their own bytes. VNI is not handled yet: none has been seen in the systems' data.
+Ơ Ư) have their own bytes.
+
+VNI (Windows) writes a base letter followed by a mark character: "Vieät Nam" is "Việt Nam",
+"Quyeát ñònh" is "Quyết định". It is decoded by rule, each mark becoming Unicode combining
+characters, then composed (NFC). It is recognised when every non-ASCII character is a VNI mark
+following a vowel or one of VNI's standalone letters, and at least one of them is a character
+that neither Unicode Vietnamese nor TCVN3 letters would explain there.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from itertools import pairwise
 
 # TCVN 5712:1993 (TCVN3, "ABC"): the byte of each Vietnamese letter.
 _LOWER = {
@@ -42,6 +49,67 @@ _VIETNAMESE_LATIN1 = set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòó
 _SIGNATURE = {char for char in _DECODE if char not in _VIETNAMESE_LATIN1}
 
 
+# --- VNI -------------------------------------------------------------------------------------
+
+_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
+_CIRCUMFLEX, _BREVE, _HORN = "\u0302", "\u0306", "\u031b"
+
+# The mark characters that follow a base letter, lower-case form → combining marks.
+_VNI_MARKS = {
+    "ø": _GRAVE, "ù": _ACUTE, "û": _HOOK, "õ": _TILDE, "ï": _DOT,
+    "â": _CIRCUMFLEX, "á": _CIRCUMFLEX + _ACUTE, "à": _CIRCUMFLEX + _GRAVE,
+    "å": _CIRCUMFLEX + _HOOK, "ã": _CIRCUMFLEX + _TILDE, "ä": _CIRCUMFLEX + _DOT,
+    "ê": _BREVE, "é": _BREVE + _ACUTE, "è": _BREVE + _GRAVE,
+    "ú": _BREVE + _HOOK, "ü": _BREVE + _TILDE, "ë": _BREVE + _DOT,
+}  # fmt: skip
+_VNI_MARKS.update({mark.upper(): value for mark, value in list(_VNI_MARKS.items())})
+# Letters VNI writes as one character of their own.
+_VNI_LETTERS = {
+    "ñ": "đ", "ô": "ơ", "ö": "ư", "ì": "ì", "í": "í", "ó": "ĩ", "ò": "ị", "æ": "ỉ", "î": "ỵ",
+}  # fmt: skip
+_VNI_LETTERS.update({char.upper(): letter.upper() for char, letter in list(_VNI_LETTERS.items())})
+_VNI_BASES = set("aeiouyAEIOUY") | {"ô", "ö", "Ô", "Ö"}
+# Characters that only VNI explains in such a position (no Vietnamese letter is written so).
+_VNI_SIGNATURE = set("øûïäåëüñöæîØÛÏÄÅËÜÑÖÆÎ")
+
+
+def looks_like_vni(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    signature = False
+    for index, char in enumerate(text):
+        if ord(char) <= 0x7F:
+            continue
+        previous = text[index - 1] if index else ""
+        if char.isupper() and previous.isalpha() and previous.islower():
+            # A capital after a small letter inside a word is TCVN3's signature ("viÖc",
+            # "QuyÕt"); VNI writes marks and letters in the case of their word.
+            return False
+        if char in _VNI_MARKS and previous in _VNI_BASES:
+            # Not "â"/"ê" alone: "Xuân" and "quê" are Unicode words with them after a vowel.
+            signature = signature or char in _VNI_SIGNATURE
+        elif char in _VNI_LETTERS:
+            signature = signature or char in _VNI_SIGNATURE
+        else:
+            return False
+    return signature
+
+
+def _decode_vni(text: str) -> str:
+    out: list[str] = []
+    for index, char in enumerate(text):
+        previous = text[index - 1] if index else ""
+        if char in _VNI_MARKS and previous in _VNI_BASES:
+            out.append(_VNI_MARKS[char])
+        elif char in _VNI_LETTERS:
+            out.append(_VNI_LETTERS[char])
+        else:
+            out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
 def looks_like_tcvn3(text: str) -> bool:
     try:
         text.encode("latin-1")
@@ -51,10 +119,47 @@ def looks_like_tcvn3(text: str) -> bool:
     return bool(high) and all(c in _DECODE for c in high) and any(c in _SIGNATURE for c in high)
 
 
+# Vowel pairs Vietnamese syllables are made of (tone marks removed, shape marks kept). Used
+# only to choose between two legacy readings of the same bytes.
+_VOWELS = set("aăâeêioôơuưy")
+_CLUSTERS = {
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi",
+    "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "ya",
+    "yê", "ơu",
+}  # fmt: skip
+
+
+def _invalid_clusters(text: str) -> int:
+    """How many adjacent vowel pairs no Vietnamese syllable has ("aư" in "chaừo")."""
+    tones = {_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT}
+    bare = unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFD", text.lower()) if c not in tones)
+    )
+    return sum(
+        1
+        for first, second in pairwise(bare)
+        if first in _VOWELS and second in _VOWELS and first + second not in _CLUSTERS
+    )
+
+
+def _decode_tcvn3(text: str) -> str:
+    return unicodedata.normalize("NFC", "".join(_DECODE.get(char, char) for char in text))
+
+
 def to_unicode(text: str) -> str:
-    """``text`` in NFC, converted from TCVN3 mojibake when it clearly is that."""
+    """``text`` in NFC, converted from VNI or TCVN3 mojibake when it clearly is that.
+
+    Most Latin-1 characters mean something in both encodings; when both explain a text, the
+    reading with valid Vietnamese vowel clusters wins, and TCVN3 (the encoding of most
+    government archives) on a tie.
+    """
     # NFC first: "Ë" decomposed is not Latin-1, and both forms must read the same.
     text = unicodedata.normalize("NFC", text)
+    readings = []
     if looks_like_tcvn3(text):
-        text = unicodedata.normalize("NFC", "".join(_DECODE.get(char, char) for char in text))
-    return text
+        readings.append(_decode_tcvn3(text))
+    if looks_like_vni(text):
+        readings.append(_decode_vni(text))
+    if not readings:
+        return text
+    return min(readings, key=_invalid_clusters)  # min keeps the first (TCVN3) on a tie
