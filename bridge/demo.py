@@ -120,8 +120,9 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
             prevented += 1
     failures = queries.list_failures(engine)
     print("\nOutcome:")
-    print(f"  synced: {totals['new']} new or changed records, {totals['secret']} secret "
-          f"documents excluded (counted, never stored)")  # fmt: skip
+    excluded = totals["secret"]
+    print(f"  synced: {totals['new']} new or changed records; {excluded} documents marked "
+          f"Mật/Tối mật/Tuyệt mật excluded (counted, never stored)")  # fmt: skip
     print(f"  completions reported to the tracking system: {len(by_bridge)}")
     print(f"  late marks prevented (response issued before the deadline, reported in time): "
           f"{prevented}")  # fmt: skip
