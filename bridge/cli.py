@@ -422,12 +422,12 @@ def _run_parse(args: argparse.Namespace) -> int:
 
 
 def _add_simulate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    sub.add_parser(
         "simulate",
         help="start the simulated iOffice, iDesk and tracking servers on loopback",
         add_help=False,  # the simulators' own parser prints the options
     )
-    p.set_defaults(func=_run_simulate)
+    # No func: main() hands everything after "simulate" to the simulators' own parser.
 
 
 def _run_simulate(argv: Sequence[str]) -> int:

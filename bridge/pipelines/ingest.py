@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -72,7 +72,6 @@ class _PageBuilder:
     page: Page
     counts: RunCounts
     known: dict[str, str]
-    hashes: dict[str, str] = field(default_factory=dict)
 
     def add(self, raw: dict[str, Any], digest: str, outcome: Any) -> None:
         if isinstance(outcome, SecretSkipped):

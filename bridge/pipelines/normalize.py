@@ -17,13 +17,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bridge.mappings.loader import FieldSpec, StreamMapping
 from bridge.mappings.units import UnitTable
 from bridge.pipelines import legacy_text, parsing
+from bridge.pipelines.calendar import LOCAL_TZ
 from bridge.schemas import (
     Assignment,
     Directive,
@@ -36,8 +36,6 @@ from bridge.schemas import (
     Task,
     describe_validation_error,
 )
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 DATE_FIELDS = frozenset({"promulgation_date", "response_for_date", "source_date"})
 INSTANT_FIELDS = frozenset(
