@@ -164,6 +164,10 @@ def _summary(system: str, stream: str, counts) -> str:  # type: ignore[no-untype
 def _add_sync(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="read what changed in each system since the last run")
     p.add_argument("systems", nargs="*", metavar="SYSTEM", help="default: every configured one")
+    p.add_argument(
+        "--no-reconcile", action="store_true",
+        help="only read; do not link tasks, derive statuses or queue updates afterwards",
+    )  # fmt: skip
     p.set_defaults(func=_run_sync)
 
 
@@ -187,9 +191,27 @@ def _run_sync(args: argparse.Namespace) -> int:
         ).items():
             print(_summary(name, stream, counts))
             rejected += counts.rejected
+    if not args.no_reconcile:
+        _reconcile_and_report(engine, settings)
     if rejected:
         print(f"{rejected} record(s) rejected: see `bridge failures`")
     return 0
+
+
+def _reconcile_and_report(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    from bridge.pipelines import reconcile
+
+    report = reconcile.reconcile(
+        engine, actions=reconcile.AtRiskActions.from_settings(settings.at_risk)
+    )
+    print(
+        f"reconcile: {report.tasks} tasks, {report.linked_source} linked to their source, "
+        f"{report.linked_response} answered; queued {report.completions_queued} completion(s), "
+        f"{report.deadlines_queued} deadline(s), {report.warnings_queued} warning(s), "
+        f"{report.extensions_queued} extension request(s)"
+    )
+    for problem in report.ambiguous:
+        print(f"  ambiguous (not guessed): {problem}")
 
 
 def _add_resync(sub: argparse._SubParsersAction) -> None:
@@ -418,6 +440,64 @@ def _run_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bridge report -------------------------------------------------------------------------
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="on-time/late figures per unit for a period, as an Excel file (DOMAIN.md §7)",
+    )
+    p.add_argument(
+        "--period", required=True,
+        help="2024-W48 (ISO week), 2024-11, 2024-Q4, 2024, or 2024-11-01..2024-11-30",
+    )  # fmt: skip
+    p.add_argument("--unit", help="one canonical unit id, e.g. CNTT (default: every unit)")
+    p.add_argument("--out", help="the .xlsx file to write (default: under var/reports/)")
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bridge.pipelines.periods import PeriodError, parse_period
+    from bridge.pipelines.report import UnknownUnit
+    from bridge.reports import write_report
+    from bridge.reports.markdown import percent
+    from bridge.settings import load_settings
+    from bridge.store import database
+
+    try:
+        period = parse_period(args.period)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {args.out!r} must name an .xlsx file")
+    settings = load_settings()
+    url = settings.effective_database_url
+    if database.current_revision(url) is None:
+        print("The store has no schema yet: run `bridge db upgrade` and `bridge sync` first.")
+        return 1
+    engine = database.connect(url)
+    try:
+        written = write_report(engine, period, args.unit, out, settings=settings)
+    except UnknownUnit as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        engine.dispose()
+    total = written.report.total
+    print(written.path)
+    print(
+        f"{period.title_vi()}: {total.received} nhiệm vụ nhận trong kỳ — đúng hạn "
+        f"{total.done_on_time}, trễ hạn {total.done_late}, đang thực hiện {total.in_progress}, "
+        f"quá hạn {total.overdue}, chưa thực hiện {total.not_started}; tỷ lệ đúng hạn "
+        f"{percent(total.on_time_rate)}; sai lệch với hệ thống theo dõi: "
+        f"{len(written.mismatches)}"
+    )
+    return 0
+
+
 # --- bridge simulate ----------------------------------------------------------------------
 
 
@@ -457,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_demo,
         _add_deadline,
         _add_parse,
+        _add_report,
         _add_simulate,
     ):
         add(sub)

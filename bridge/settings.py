@@ -65,6 +65,82 @@ class TrackingSettings(SystemSettings):
     client_secret: SecretStr | None = None
 
 
+class AtRiskSettings(BaseModel):
+    """What the bridge files in the tracking system when a task nears its deadline unanswered
+    (DOMAIN.md section 5). The window itself is one working day."""
+
+    warn_tracking: bool = Field(
+        default=True, description="send an early warning as a progress report"
+    )
+    request_extension: bool = Field(
+        default=False, description="also file an extension request (the agency must enable it)"
+    )
+    extension_working_days: int = Field(default=5, ge=1, le=60)
+
+
+class ReportSettings(BaseModel):
+    """Periodic reports (DOMAIN.md section 7): where files go and when each schedule runs.
+
+    Cron strings are read in ``timezone`` (Asia/Ho_Chi_Minh). The defaults run each report a
+    few days, or hours, before its due time: weekly statistics are due before 16:00 on
+    Thursday, monthly before the 30th, quarterly before the 30th of the quarter's last month,
+    yearly before 15 December.
+    """
+
+    output_dir: Path | None = Field(
+        default=None, description="where report files go; empty means <var_dir>/reports"
+    )
+    weekly_cron: str = "0 8 * * 4"  # Thursday 08:00, for the previous ISO week
+    monthly_cron: str = "0 8 25 * *"  # the 25th: before the 30th, and February has no 30th
+    quarterly_cron: str = "0 8 25 3,6,9,12 *"
+    yearly_cron: str = "0 8 10 12 *"  # 10 December, before the 15th
+
+    @field_validator("weekly_cron", "monthly_cron", "quarterly_cron", "yearly_cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a cron string of five fields, e.g. '0 8 * * 4'")
+        return value
+
+
+class ScheduleSettings(BaseModel):
+    """When `bridge serve` runs each deployment: cron lines read in the settings' ``timezone``.
+
+    Sync polls every 5 minutes in office hours (07:00-17:55, Monday to Saturday, since some
+    Saturdays are working days) and hourly otherwise; every sync ends by pushing the outbox, so
+    no separate push schedule exists. The deadline watch runs at 07:30 and 13:30 Monday to
+    Saturday and skips the days the working-day calendar says are off. Lists of cron lines
+    are JSON in the environment: ``BRIDGE_SCHEDULES__HEALTH_CHECK='["*/5 * * * *"]'``. The
+    periodic reports use the cron lines of ``[reports]`` once ``reports_enabled`` is on.
+    """
+
+    sync: list[str] = Field(
+        default=["*/5 7-17 * * 1-6", "0 0-6,18-23 * * 1-6", "0 * * * 0"],
+        description="office hours every 5 minutes, otherwise hourly",
+    )
+    deadline_watch: list[str] = Field(default=["30 7,13 * * 1-6"])
+    health_check: list[str] = Field(default=["*/15 * * * *"])
+    reports_enabled: bool = Field(
+        default=False, description="serve the periodic reports on the [reports] cron lines"
+    )
+    calls_per_system: int = Field(
+        default=2,
+        ge=1,
+        description="runs that may call one external system at once (a Prefect global "
+        "concurrency limit named after the system, created at start if missing)",
+    )
+
+    @field_validator("sync", "deadline_watch", "health_check")
+    @classmethod
+    def _five_fields(cls, lines: list[str]) -> list[str]:
+        for line in lines:
+            if len(line.split()) != 5:
+                raise ValueError(
+                    f"{line!r} is not a cron line of five fields, e.g. '*/5 7-17 * * 1-6'"
+                )
+        return lines
+
+
 class BridgeSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIDGE_",
@@ -86,6 +162,9 @@ class BridgeSettings(BaseSettings):
     idesk: SystemSettings = SystemSettings()
     tracking: TrackingSettings = TrackingSettings()
     outbox_max_attempts: int = Field(default=8, ge=1)
+    schedules: ScheduleSettings = ScheduleSettings()
+    reports: ReportSettings = ReportSettings()
+    at_risk: AtRiskSettings = AtRiskSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -108,6 +187,11 @@ class BridgeSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'bridge.db').resolve()}"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where report files go: ``reports.output_dir``, else ``<var_dir>/reports``."""
+        return self.reports.output_dir or self.var_dir / "reports"
 
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, every secret replaced by a mask."""

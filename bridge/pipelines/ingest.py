@@ -84,6 +84,7 @@ class _PageBuilder:
             self.counts.rejected += 1
             return
         assert isinstance(outcome, Normalized)
+        self.page.read_cleanly.append(outcome.source_id)
         if outcome.source_id in self.known:
             self.counts.changed += 1
         else:
@@ -170,6 +171,7 @@ def _build_page(
     for source_id, (raw, digest) in readable.items():
         if known.get(source_id) == digest:
             counts.unchanged += 1
+            page.read_cleanly.append(source_id)
             continue
         builder.add(raw, digest, normalize(raw, mapping, units, seen_at=seen_at))
     return builder

@@ -11,7 +11,10 @@ DOMAIN.md section 5. For each tracking task:
    found the same way are never guessed between: the task is reported as ambiguous;
 3. its **derived status** at ``now``, completion time being the response's issue time;
 4. the **outbox**: a completion report for every answered task the tracking system does not
-   show as done, keyed so that running reconcile again wishes the same thing, not a second.
+   show as done, keyed so that running reconcile again wishes the same thing, not a second;
+   and, once a task enters the at-risk window with no response, an early warning (a progress
+   report carrying the last known percentage) and, if the agency enables it, an extension
+   request — one of each per deadline.
 
 Incoming documents that have no processing deadline get one computed (DOMAIN.md section 6;
 the directive's text first, else the agency default) and written back to the e-office system
@@ -33,13 +36,14 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select, update
 
 from bridge.pipelines import deadlines
-from bridge.pipelines.calendar import CalendarError
+from bridge.pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
 from bridge.pipelines.parsing import parse_number_notation
 from bridge.pipelines.status import assess_task
 from bridge.schemas import LinkMethod, LinkRole, TrackingStatus
+from bridge.settings import AtRiskSettings
 from bridge.store import queries
 from bridge.store.queries import OutboxItem
-from bridge.store.tables import directives, documents, tasks
+from bridge.store.tables import directives, documents, source_records, tasks
 
 # "văn bản số 1866/SXD-VP ngày 26/1/2024": the answered document quoted in an abstract.
 _QUOTED = re.compile(
@@ -89,6 +93,23 @@ class TaskRow:
     deadline: datetime | None
     status: str
     completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AtRiskActions:
+    """What the bridge files for a task in the at-risk window with no response (settings)."""
+
+    warn: bool = True
+    request_extension: bool = False
+    extension_working_days: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: AtRiskSettings) -> AtRiskActions:
+        return cls(
+            warn=settings.warn_tracking,
+            request_extension=settings.request_extension,
+            extension_working_days=settings.extension_working_days,
+        )
 
 
 @dataclass(frozen=True)
@@ -183,6 +204,7 @@ def plan(
     now: datetime,
     directive_texts: dict[tuple[str, str], str] | None = None,
     policy: deadlines.DeadlinePolicy = deadlines.DEFAULT_POLICY,
+    actions: AtRiskActions = AtRiskActions(),
 ) -> Plan:
     result = Plan()
     by_key: dict[tuple, list[Doc]] = defaultdict(list)
@@ -216,6 +238,8 @@ def plan(
         answered = response is not None and completed_at is not None and completed_at <= now
         if answered and task.status != TrackingStatus.DONE.value:
             result.outbox.append(_completion(task, response))
+        elif not answered and result.statuses[task.id][1]:
+            result.outbox.extend(_at_risk_items(task, now, actions))
 
     texts = directive_texts or {}
     for doc in incoming:
@@ -254,6 +278,57 @@ def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tupl
     return assessment.status.value, assessment.at_risk
 
 
+def _at_risk_items(task: TaskRow, now: datetime, actions: AtRiskActions) -> list[OutboxItem]:
+    """The early warning and the optional extension request, keyed by task and deadline so a
+    moved deadline warns again and the same deadline never twice."""
+    if task.deadline is None or task.status == TrackingStatus.DONE.value:
+        return []
+    due_local = task.deadline.astimezone(LOCAL_TZ)
+    stamp = due_local.strftime("%Y%m%dT%H%M")
+    items = []
+    if actions.warn:
+        items.append(
+            OutboxItem(
+                idempotency_key=f"warning:{task.source_id}:{stamp}",
+                target_system="tracking",
+                operation="report_progress",
+                target_id=task.source_id,
+                payload={
+                    "task_id": task.source_id,
+                    "percent": 0,  # the last known percentage is filled in by reconcile()
+                    "reported_at": now.isoformat(),
+                    "text": (
+                        f"Cảnh báo sớm: nhiệm vụ đến hạn lúc {due_local:%H:%M ngày %d/%m/%Y}, "
+                        "chưa có văn bản hoàn thành."
+                    ),
+                },
+            )
+        )
+    if actions.request_extension:
+        calendar = load_calendar()
+        proposed_day = calendar.add_working_days(due_local.date(), actions.extension_working_days)
+        proposed = due_local.replace(
+            year=proposed_day.year, month=proposed_day.month, day=proposed_day.day
+        )
+        items.append(
+            OutboxItem(
+                idempotency_key=f"extension:{task.source_id}:{stamp}",
+                target_system="tracking",
+                operation="request_extension",
+                target_id=task.source_id,
+                payload={
+                    "task_id": task.source_id,
+                    "proposed_deadline": proposed.isoformat(),
+                    "reason": (
+                        f"Đề nghị gia hạn đến {proposed:%d/%m/%Y}: sắp đến hạn "
+                        f"{due_local:%d/%m/%Y}, chưa có văn bản hoàn thành."
+                    ),
+                },
+            )
+        )
+    return items
+
+
 def _completion(task: TaskRow, response: Doc) -> OutboxItem:
     issued = response.issued_at.isoformat() if response.issued_at else None
     return OutboxItem(
@@ -286,6 +361,8 @@ class ReconcileReport:
     deadlines_queued: int
     ambiguous: list[str]
     unlinked: list[str]
+    warnings_queued: int = 0
+    extensions_queued: int = 0
 
 
 def _doc(row: Any) -> Doc:
@@ -300,7 +377,11 @@ def _doc(row: Any) -> Doc:
     )  # fmt: skip
 
 
-def reconcile(engine: Engine, now: datetime | None = None) -> ReconcileReport:
+def reconcile(
+    engine: Engine,
+    now: datetime | None = None,
+    actions: AtRiskActions = AtRiskActions(),
+) -> ReconcileReport:
     moment = now or datetime.now(UTC)
     with engine.connect() as conn:
         docs = [_doc(row) for row in conn.execute(select(documents))]
@@ -314,19 +395,48 @@ def reconcile(engine: Engine, now: datetime | None = None) -> ReconcileReport:
             texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
-    decided = plan(task_rows, incoming, outgoing, moment, texts)
+    decided = plan(task_rows, incoming, outgoing, moment, texts, actions=actions)
+    _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
-    completions = [item for item in decided.outbox if item.operation == "report_completion"]
-    deadline_writes = [item for item in decided.outbox if item.operation != "report_completion"]
+    queued = {
+        operation: queries.enqueue_outbox(
+            engine, [item for item in decided.outbox if item.operation == operation], moment
+        )
+        for operation in (
+            "report_completion", "set_processing_deadline", "report_progress", "request_extension"
+        )
+    }  # fmt: skip
     return ReconcileReport(
         tasks=len(task_rows),
         linked_source=sum(1 for link in decided.links if link.role is LinkRole.SOURCE),
         linked_response=sum(1 for link in decided.links if link.role is LinkRole.RESPONSE),
-        completions_queued=queries.enqueue_outbox(engine, completions, moment),
-        deadlines_queued=queries.enqueue_outbox(engine, deadline_writes, moment),
+        completions_queued=queued["report_completion"],
+        deadlines_queued=queued["set_processing_deadline"],
         ambiguous=decided.ambiguous,
         unlinked=decided.unlinked,
+        warnings_queued=queued["report_progress"],
+        extensions_queued=queued["request_extension"],
     )
+
+
+def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
+    """A warning must not reset the unit's reported progress: carry the percentage the
+    tracking system last showed (its raw record), 0 when nothing was ever reported."""
+    warnings = {item.target_id: item for item in outbox if item.operation == "report_progress"}
+    if not warnings:
+        return
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(source_records.c.source_id, source_records.c.payload).where(
+                source_records.c.system == "tracking",
+                source_records.c.stream == "tasks",
+                source_records.c.source_id.in_(list(warnings)),
+            )
+        )
+        for source_id, payload in rows:
+            progress = (payload or {}).get("Progress") or {}
+            percent = str(progress.get("Percent") or "0")
+            warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
 
 
 def _write(engine: Engine, decided: Plan, now: datetime) -> None:

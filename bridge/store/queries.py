@@ -77,6 +77,9 @@ class Page:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     secret_skips: Counter[tuple[str, date]] = field(default_factory=Counter)
     cursor: str | None = None
+    # Records read cleanly on this page (new, changed or unchanged): an open dead letter of
+    # one of them was a passing fault (a truncated or corrupted page) and is resolved.
+    read_cleanly: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ def write_page(engine: Engine, page: Page, now: datetime) -> None:
             add_to=("count",),
             keep=("first_seen_at",),
         )
+        _resolve_healed(conn, page, now)
         _upsert(
             conn,
             secret_skips,
@@ -254,6 +258,40 @@ def write_page(engine: Engine, page: Page, now: datetime) -> None:
                 ],
                 key=("system", "stream"),
             )
+
+
+def _resolve_healed(conn: Connection, page: Page, now: datetime) -> None:
+    still_bad = {d.source_id for d in page.dead_letters}
+    healed = [source_id for source_id in page.read_cleanly if source_id not in still_bad]
+    if not healed:
+        return
+    conn.execute(
+        update(dead_letters)
+        .where(
+            dead_letters.c.system == page.system,
+            dead_letters.c.stream == page.stream,
+            dead_letters.c.source_id.in_(healed),
+            dead_letters.c.resolved_at.is_(None),
+        )
+        .values(resolved_at=now)
+    )
+
+
+def open_dead_letter_ids(engine: Engine, system: str, stream: str, limit: int) -> list[str]:
+    """Source ids of open dead letters that name a real record (not a content hash)."""
+    query = (
+        select(dead_letters.c.source_id)
+        .where(
+            dead_letters.c.system == system,
+            dead_letters.c.stream == stream,
+            dead_letters.c.resolved_at.is_(None),
+            dead_letters.c.source_id.not_like("sha256:%"),
+        )
+        .order_by(dead_letters.c.last_seen_at)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
 
 
 def upsert_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

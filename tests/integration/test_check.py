@@ -6,6 +6,7 @@ import pytest
 
 from bridge import cli
 from simulators.harness import SimulatorCluster
+from tests.integration.environment import bridge_env
 
 
 @pytest.fixture(scope="module")
@@ -17,19 +18,7 @@ def sim():
 @pytest.fixture
 def configured(sim, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    env = {
-        "BRIDGE_IOFFICE__BASE_URL": sim.ioffice_url,
-        "BRIDGE_IOFFICE__USERNAME": sim.ioffice_credentials["username"],
-        "BRIDGE_IOFFICE__PASSWORD": sim.ioffice_credentials["password"],
-        "BRIDGE_IDESK__BASE_URL": sim.idesk_url,
-        "BRIDGE_IDESK__USERNAME": sim.idesk_credentials[0],
-        "BRIDGE_IDESK__PASSWORD": sim.idesk_credentials[1],
-        "BRIDGE_TRACKING__BASE_URL": sim.tracking_url,
-        "BRIDGE_TRACKING__TOKEN_URL": sim.token_url,
-        "BRIDGE_TRACKING__CLIENT_ID": sim.tracking_credentials["client_id"],
-        "BRIDGE_TRACKING__CLIENT_SECRET": sim.tracking_credentials["client_secret"],
-        "BRIDGE_HTTP__MAX_ATTEMPTS": "1",
-    }
+    env = bridge_env(sim, BRIDGE_HTTP__MAX_ATTEMPTS="1")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env

@@ -110,6 +110,22 @@ def test_a_malformed_record_goes_to_the_dead_letters_naming_the_field(sim, engin
     assert stored == _truth(sim, "documents", False)
 
 
+def test_a_record_corrupted_in_transit_heals_on_the_second_read(sim, engine, catalog):
+    sim.set_faults("ioffice", malformed={"next": 2})
+    connector = ioffice(sim)
+    sync.sync_system(engine, connector, catalog, streams=["incoming"])
+    rejected = _ids(engine, dead_letters, dead_letters.c.resolved_at.is_(None))
+    assert rejected, "the fault should have corrupted at least one record"
+    assert not rejected & _ids(engine, documents)
+
+    healed = sync.reread_rejected(engine, connector, catalog)["incoming"]
+
+    assert healed.fetched == len(rejected) and healed.rejected == 0
+    assert _ids(engine, dead_letters, dead_letters.c.resolved_at.is_(None)) == set()
+    assert _ids(engine, documents) == _truth(sim, "documents", False)
+    assert sync.reread_rejected(engine, connector, catalog) == {}
+
+
 def test_a_resync_of_ids_reads_them_again_without_moving_the_cursor(sim, engine, catalog):
     connector = ioffice(sim)
     sync.sync_system(engine, connector, catalog, streams=["incoming"])
