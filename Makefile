@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test test-fast lint format bench clean lock
+.PHONY: demo test test-fast lint format bench clean lock serve
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/bridge demo
+
+# A Prefect server on 127.0.0.1 (port BRIDGE_PREFECT_PORT, default 4200) and the deployments
+# served against it; Ctrl-C stops the serve process first, then the server.
+serve: $(STAMP)
+	$(BIN)/python -m bridge.serve --with-server
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

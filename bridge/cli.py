@@ -498,6 +498,26 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bridge serve -------------------------------------------------------------------------
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve", help="serve the Prefect deployments (schedules: [schedules] in the settings)"
+    )
+    p.add_argument(
+        "--with-server", action="store_true",
+        help="start a local Prefect server on 127.0.0.1 first (BRIDGE_PREFECT_PORT, default 4200)",
+    )  # fmt: skip
+    p.set_defaults(func=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from bridge import serve
+
+    return serve.main(["--with-server"] if args.with_server else [])
+
+
 # --- bridge simulate ----------------------------------------------------------------------
 
 
@@ -538,6 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_deadline,
         _add_parse,
         _add_report,
+        _add_serve,
         _add_simulate,
     ):
         add(sub)

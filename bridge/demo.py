@@ -1,22 +1,23 @@
 """`make demo`: the main job end to end against the simulators, printed for a person.
 
-Starts the simulators for a deployment of iOffice and the tracking system, runs sync →
-reconcile → push every two simulated hours through ten simulated days, and prints what was
-synced, which late marks were prevented and what failed. The store is the embedded SQLite
-default, in its own file (var/demo.db) made fresh each time: the simulated world restarts at
-the same moment on every run, and yesterday's cursors would not fit it.
+Starts the simulators for a deployment of iOffice and the tracking system, runs the
+``sync-system`` Prefect flow of each (sync → reconcile → push) every two simulated hours
+through ten simulated days, and prints what was synced, which late marks were prevented and
+what failed. The flows run against Prefect's ephemeral API (no server to start); they read
+their settings from the environment, which the demo points at the simulators and the store.
+The store is the embedded SQLite default, in its own file (var/demo.db) made fresh each time:
+the simulated world restarts at the same moment on every run, and yesterday's cursors would
+not fit it.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push, reconcile, sync
 from bridge.settings import load_settings
 from bridge.store import database, queries
 
@@ -40,24 +41,23 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
     print(f"Store: {url} (fresh)")
     print(f"Starting the simulators: a world of {size} documents (seed 7)...")
     with SimulatorCluster(size=size, seed=7) as sim:
-        policy = RetryPolicy(max_attempts=5, backoff_initial_s=0.05, backoff_max_s=1)
-        token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=policy)
-        connectors = {
-            "ioffice": IOfficeConnector(sim.ioffice_url, **sim.ioffice_credentials, policy=policy),
-            "tracking": TrackingConnector(sim.tracking_url, token=token, policy=policy),
-        }
-        catalog = sync.Catalog.load()
+        _point_settings_at(sim, url)
+        from bridge import flows, serve
+
+        # Prefect's own chatter (one line per flow run) would drown what the demo prints.
+        logging.getLogger("prefect").setLevel(logging.WARNING)
+        serve.ensure_concurrency_limits(DEMO_SYSTEMS, limit=2)
         start = datetime.fromisoformat(sim.now())
         print(f"  iOffice {sim.ioffice_url}   tracking {sim.tracking_url}   clock {sim.now()}")
 
-        print("\nFirst sync (the backlog):")
-        totals = _cycle(sim, engine, connectors, catalog, verbose=True)
+        print("\nFirst sync (the backlog), through the sync-system flow of each system:")
+        totals = _cycle(sim, flows, verbose=True)
         print(f"\nRunning sync → reconcile → push every {STEP} for {days} simulated days:")
         steps_per_day = int(timedelta(days=1) / STEP)
         for day in range(1, days + 1):
             for _ in range(steps_per_day):
                 sim.advance(minutes=STEP.total_seconds() / 60)
-                _add(totals, _cycle(sim, engine, connectors, catalog))
+                _add(totals, _cycle(sim, flows))
             print(f"  day {day:>2} ({sim.now()[:10]}): {totals['new']} records synced so far, "
                   f"{totals['completions']} completions and {totals['deadlines']} deadlines "
                   f"pushed")  # fmt: skip
@@ -69,27 +69,53 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
     return 0
 
 
-def _cycle(sim, engine, connectors, catalog, verbose: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
+DEMO_SYSTEMS = ("ioffice", "tracking")
+
+
+def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
+    """The flows read their settings like any deployment: from the environment."""
+    os.environ.update(
+        BRIDGE_DATABASE_URL=url,
+        BRIDGE_IOFFICE__BASE_URL=sim.ioffice_url,
+        BRIDGE_IOFFICE__USERNAME=sim.ioffice_credentials["username"],
+        BRIDGE_IOFFICE__PASSWORD=sim.ioffice_credentials["password"],
+        BRIDGE_TRACKING__BASE_URL=sim.tracking_url,
+        BRIDGE_TRACKING__TOKEN_URL=sim.token_url,
+        BRIDGE_TRACKING__CLIENT_ID=sim.tracking_credentials["client_id"],
+        BRIDGE_TRACKING__CLIENT_SECRET=sim.tracking_credentials["client_secret"],
+    )
+    os.environ.pop("BRIDGE_IDESK__BASE_URL", None)  # this deployment has no iDesk
+
+
+def _cycle(sim, flows, verbose: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """One scheduled round: the sync-system flow of each system, at the simulated time."""
     counts = {"new": 0, "rejected": 0, "secret": 0, "completions": 0, "deadlines": 0, "dead": 0}
-    for name, connector in connectors.items():
-        for stream, run in sync.sync_system(engine, connector, catalog).items():
-            counts["new"] += run.new + run.changed
-            counts["rejected"] += run.rejected
-            counts["secret"] += run.secret_skipped
+    now = datetime.fromisoformat(sim.now())
+    for name in DEMO_SYSTEMS:
+        state = flows.sync_system(name, now=now, return_state=True)
+        result = state.result(raise_on_failure=False)
+        if not isinstance(result, dict):  # the flow itself broke: say so, go on with the next
+            print(f"  {name}: the flow ended {state.name}: {state.message}")
+            continue
+        for stream, run in result["streams"].items():
+            counts["new"] += run["new"] + run["changed"]
+            counts["rejected"] += run["rejected"]
+            counts["secret"] += run["secret_skipped"]
             if verbose:
-                print(f"  {name}/{stream}: {run.fetched} fetched, {run.new} new, "
-                      f"{run.rejected} rejected, {run.secret_skipped} secret skipped")  # fmt: skip
-    report = reconcile.reconcile(engine, datetime.fromisoformat(sim.now()))
-    pushed = push.push_due(engine, connectors, max_attempts=5)
-    counts["completions"] = report.completions_queued
-    counts["deadlines"] = report.deadlines_queued
-    counts["dead"] = pushed.dead
-    if verbose:
-        print(
-            f"  reconcile: {report.tasks} tasks, {report.linked_source} linked to their "
-            f"document, {report.linked_response} answered, {len(report.ambiguous)} ambiguous"
-        )
-        print(f"  push: {pushed.done} sent and confirmed, {pushed.dead} dead")  # fmt: skip
+                print(
+                    f"  {name}/{stream}: {run['fetched']} fetched, {run['new']} new, "
+                    f"{run['rejected']} rejected, {run['secret_skipped']} secret skipped"
+                )
+        counts["completions"] += result["reconcile"]["completions_queued"]
+        counts["deadlines"] += result["reconcile"]["deadlines_queued"]
+        counts["dead"] += result["push"]["dead"]
+        if verbose:
+            queued, pushed = result["reconcile"], result["push"]
+            print(
+                f"  {name}: flow {state.name}; reconcile: {queued['tasks']} tasks, "
+                f"{queued['completions_queued']} completions queued; push: "
+                f"{pushed['done']} sent and confirmed, {pushed['dead']} dead"
+            )
     return counts
 
 

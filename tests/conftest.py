@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Prefect must never phone home or use the developer's own profile.
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 
