@@ -232,7 +232,7 @@ def ambiguous_links(conn: Connection, wanted: list[TaskFacts], now: datetime) ->
                           r.completed_at)
         for r in conn.execute(select(tasks).where(tasks.c.source_id.in_(ids)))
     ]  # fmt: skip
-    docs = [_doc(r) for r in conn.execute(select(documents))]
+    docs = [reconcile.doc_from_row(r) for r in conn.execute(select(documents))]
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
     decided = reconcile.plan(rows, incoming, outgoing, now)
@@ -242,18 +242,6 @@ def ambiguous_links(conn: Connection, wanted: list[TaskFacts], now: datetime) ->
             if message.startswith(f"task {task_id}: "):
                 reasons[task_id] = message.removeprefix(f"task {task_id}: ")
     return reasons
-
-
-def _doc(row) -> reconcile.Doc:  # type: ignore[no-untyped-def]
-    return reconcile.Doc(
-        id=row.id, system=row.system, source_id=row.source_id, direction=row.direction,
-        document_id=row.document_id, organ_id=row.organ_id, day=row.promulgation_date,
-        number=row.number, notation=row.notation, abstract=row.abstract,
-        received_at=row.received_at, issued_at=row.issued_at,
-        stated_deadline=row.stated_deadline,
-        response_for_document_id=row.response_for_document_id,
-        response_for_source_id=row.response_for_source_id,
-    )  # fmt: skip
 
 
 def find_in_store(

@@ -365,7 +365,8 @@ class ReconcileReport:
     extensions_queued: int = 0
 
 
-def _doc(row: Any) -> Doc:
+def doc_from_row(row: Any) -> Doc:
+    """A ``documents`` row as reconcile reads it."""
     return Doc(
         id=row.id, system=row.system, source_id=row.source_id, direction=row.direction,
         document_id=row.document_id, organ_id=row.organ_id, day=row.promulgation_date,
@@ -384,7 +385,7 @@ def reconcile(
 ) -> ReconcileReport:
     moment = now or datetime.now(UTC)
     with engine.connect() as conn:
-        docs = [_doc(row) for row in conn.execute(select(documents))]
+        docs = [doc_from_row(row) for row in conn.execute(select(documents))]
         task_rows = [
             TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status, r.completed_at)
             for r in conn.execute(select(tasks))
