@@ -302,6 +302,21 @@ def test_a_document_converter_can_open_it(world, tmp_path):
     assert (tmp_path / "r.pdf").stat().st_size > 1000
 
 
+def test_the_summary_picture_shows_the_workbook_figures(world, tmp_path):
+    from lxml import etree
+
+    from bridge.reports import preview
+
+    written = write_report(world.engine, "2024-01", out=tmp_path / "r.xlsx", now=world.now)
+    assert preview.main([str(written.path), str(tmp_path / "r.svg")]) == 0
+    svg = etree.parse(str(tmp_path / "r.svg"), etree.XMLParser(resolve_entities=False))
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    total = written.report.total
+    assert "Đơn vị" in texts and str(total.received) in texts
+    bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.get("fill") == "#2f6fb3"]
+    assert len(bars) == len(written.report.units)
+
+
 # --- the command -------------------------------------------------------------------------
 
 
