@@ -21,7 +21,7 @@ before serving. The deployments and their schedules are in bridge/serve.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -35,11 +35,9 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine, or_, select, text
 
-from bridge.connectors.http import BadRecord, RawPage
 from bridge.pipelines import push, reconcile, sync, systems
 from bridge.pipelines.calendar import load_calendar, local_date
-from bridge.pipelines.ingest import RunCounts, parse_marker
-from bridge.pipelines.normalize import Rejected, SecretSkipped, content_hash, normalize
+from bridge.pipelines.ingest import RunCounts
 from bridge.settings import BridgeSettings, display_database_url, load_settings
 from bridge.store import database, queries
 from bridge.store.queries import Failure
@@ -476,15 +474,9 @@ def resync(
             with concurrency(system, occupy=1, strict=True):
                 for stream in chosen:
                     live[stream] = RunCounts()
-                    if dry_run:
-                        live[stream] = preview(
-                            engine, connector, catalog, stream,
-                            since=marker_from, until=marker_to, ids=ids,
-                        )  # fmt: skip
-                        continue
                     live[stream] = sync.resync(
                         engine, connector, catalog, stream=stream, since=marker_from,
-                        until=marker_to, ids=ids, progress=progress,
+                        until=marker_to, ids=ids, progress=progress, dry_run=dry_run,
                     )  # fmt: skip
         except Exception as exc:
             rows = [_stream_row(system, s, c, _error_note(exc) if s == stream else "")
@@ -507,56 +499,6 @@ def _range_label(start: datetime | None, stop: datetime | None, settings: Bridge
     first = _local(start, settings) or "đầu"
     last = _local(stop, settings) or "nay"
     return f"thay đổi từ {first} đến {last}"
-
-
-def preview(
-    engine: Engine,
-    connector: systems.Connector,
-    catalog: sync.Catalog,
-    stream: str,
-    *,
-    since: str | None = None,
-    until: str | None = None,
-    ids: list[str] | None = None,
-) -> RunCounts:
-    """What a resync would do, counted without writing: read the records, compare each with
-    the stored hash, normalise the changed ones. (Belongs in pipelines/sync.py; kept here
-    until its owners take it.)"""
-    mapping = catalog.mapping(connector.system, stream)
-    if ids:
-        pages: Iterable[RawPage] = [
-            RawPage([sync.fetch_one(connector, stream, source_id) for source_id in ids])
-        ]
-    else:
-        pages = connector.list_changed(stream, since)
-    limit = parse_marker(until)
-    counts = RunCounts()
-    now = datetime.now(UTC)
-    for page in pages:
-        counts.pages += 1
-        records = [r for r in page.records if not isinstance(r, BadRecord)]
-        counts.fetched += len(page.records)
-        counts.rejected += len(page.records) - len(records)
-        keyed = {str(mapping.source_id.dig(r)): r for r in records}
-        with engine.connect() as conn:
-            known = queries.known_hashes(conn, mapping.system, mapping.stream, list(keyed))
-        for source_id, raw in keyed.items():
-            if known.get(source_id) == content_hash(raw):
-                counts.unchanged += 1
-                continue
-            outcome = normalize(raw, mapping, catalog.units, seen_at=now)
-            if isinstance(outcome, Rejected):
-                counts.rejected += 1
-            elif isinstance(outcome, SecretSkipped):
-                counts.secret_skipped += 1
-            elif source_id in known:
-                counts.changed += 1
-            else:
-                counts.new += 1
-        marker = parse_marker(page.marker)
-        if limit is not None and marker is not None and marker > limit:
-            break
-    return counts
 
 
 # --- deadline_watch ------------------------------------------------------------------------

@@ -120,10 +120,12 @@ def ingest_pages(
     clock: Callable[[], datetime] | None = None,
     progress: Callable[[RunCounts], None] | None = None,
     counts: RunCounts | None = None,
+    dry_run: bool = False,
 ) -> RunCounts:
     """Normalise and write every page; returns the counts (also kept up to date in ``counts``
     if given, so a caller still has them when a page fails). Stops at the first page that
-    fails to write: the pages before it are committed, that one and its cursor are not."""
+    fails to write: the pages before it are committed, that one and its cursor are not.
+    ``dry_run`` counts what would be written and writes nothing."""
     now = clock or (lambda: datetime.now(UTC))
     counts = counts if counts is not None else RunCounts()
     system, stream = mapping.system, mapping.stream
@@ -134,7 +136,8 @@ def ingest_pages(
             # Never ahead of the run's start: whatever changed during the run is re-read.
             marker = min(parse_marker(raw_page.marker), run_started_at)
             builder.page.cursor = marker.isoformat()
-        queries.write_page(engine, builder.page, now())
+        if not dry_run:
+            queries.write_page(engine, builder.page, now())
         if progress:
             progress(counts)
     log.info(
@@ -235,18 +238,26 @@ def run_stream(
     move_cursor: bool = True,
     overlap: timedelta = DEFAULT_OVERLAP,
     progress: Callable[[RunCounts], None] | None = None,
+    dry_run: bool = False,
 ) -> RunCounts:
     """One run of one stream, recorded in the runs table (counts, duration, error).
 
     A sync (``move_cursor=True``) reads from the stored cursor minus the overlap; a resync
-    reads from ``resync_since`` (None: from the beginning) and leaves the cursor alone.
+    reads from ``resync_since`` (None: from the beginning) and leaves the cursor alone. A
+    ``dry_run`` reads, compares and normalises the same way and writes nothing, not even its
+    run record.
     """
     started = datetime.now(UTC)
-    run_id = queries.start_run(engine, kind, started, mapping.system, mapping.stream)
     if move_cursor:
         marker = resume_marker(engine, mapping.system, mapping.stream, overlap)
     else:
         marker = resync_since
+    if dry_run:
+        return ingest_pages(
+            engine, fetch(marker), mapping, units, run_started_at=started,
+            move_cursor=move_cursor, progress=progress, dry_run=True,
+        )  # fmt: skip
+    run_id = queries.start_run(engine, kind, started, mapping.system, mapping.stream)
     counts = RunCounts()
     try:
         ingest_pages(

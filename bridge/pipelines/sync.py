@@ -84,8 +84,10 @@ def resync(
     until: str | None = None,
     ids: Sequence[str] | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> RunCounts:
-    """Read a range or a list of records again; the live cursor does not move."""
+    """Read a range or a list of records again; the live cursor does not move. A ``dry_run``
+    counts what would change and writes nothing."""
     mapping = catalog.mapping(connector.system, stream)
     if ids:
 
@@ -106,6 +108,7 @@ def resync(
         resync_since=since,
         move_cursor=False,
         progress=(lambda counts: progress(stream, counts)) if progress else None,
+        dry_run=dry_run,
     )
 
 

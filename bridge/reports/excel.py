@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bridge.pipelines.calendar import LOCAL_TZ
 from bridge.pipelines.mismatch import COLUMNS as MISMATCH_COLUMNS
 from bridge.pipelines.mismatch import Mismatch, eoffice_label
-from bridge.pipelines.report import PeriodReport, UnitFigures
+from bridge.pipelines.report import COUNTS, PeriodReport, UnitFigures
 
 SHEET_COVER = "Bìa"
 SHEET_SUMMARY = "Tổng hợp"
@@ -51,14 +51,8 @@ SUMMARY_COLUMNS = (
     ("Tỷ lệ đúng hạn", 12),
     ("Văn bản mật (không thống kê)", 14),
 )
-SUMMARY_COUNTS = (
-    "received",
-    "done_on_time",
-    "done_late",
-    "in_progress",
-    "overdue",
-    "not_started",
-)
+# The report's counts in its order; the secret count goes last, after the rate.
+SUMMARY_COUNTS = tuple(name for name in COUNTS if name != "secret_excluded")
 RATE_COLUMN = 10  # "Tỷ lệ đúng hạn", 1-based
 
 LATE_COLUMNS = (

@@ -43,6 +43,22 @@ def _start_bridge(store_url: str, sim: SimulatorCluster, *command: str) -> subpr
     )
 
 
+def _fill_outbox(engine, sim: SimulatorCluster) -> tuple[dict, set[str]]:
+    """Sync and reconcile the world in this process: the connectors and the queued keys."""
+    token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=FAST)
+    connectors = {
+        "ioffice": IOfficeConnector(sim.ioffice_url, **sim.ioffice_credentials, policy=FAST),
+        "tracking": TrackingConnector(sim.tracking_url, token=token, policy=FAST),
+    }
+    catalog = sync.Catalog.load()
+    for connector in connectors.values():
+        sync.sync_system(engine, connector, catalog)
+    reconcile.reconcile(engine, datetime.fromisoformat(sim.now()))
+    with engine.connect() as conn:
+        queued = set(conn.execute(select(outbox.c.idempotency_key)).scalars())
+    return connectors, queued
+
+
 def _kill_at_random(process: subprocess.Popen, rng: random.Random, latest_s: float) -> bool:
     """SIGKILL after a random delay; True if the process was still working when it came."""
     time.sleep(rng.uniform(0.3, latest_s))
@@ -105,17 +121,7 @@ def test_killed_pushes_never_write_twice_and_lose_nothing(store_url):
     engine = database.connect(store_url)
     rng = random.Random(store_url[:6])
     with SimulatorCluster(size=4000, seed=19) as sim:
-        token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=FAST)
-        connectors = {
-            "ioffice": IOfficeConnector(sim.ioffice_url, **sim.ioffice_credentials, policy=FAST),
-            "tracking": TrackingConnector(sim.tracking_url, token=token, policy=FAST),
-        }
-        catalog = sync.Catalog.load()
-        for connector in connectors.values():
-            sync.sync_system(engine, connector, catalog)
-        reconcile.reconcile(engine, datetime.fromisoformat(sim.now()))
-        with engine.connect() as conn:
-            queued = set(conn.execute(select(outbox.c.idempotency_key)).scalars())
+        connectors, queued = _fill_outbox(engine, sim)
         assert len(queued) > 300
 
         mid_work = 0
@@ -158,17 +164,7 @@ def test_two_push_workers_on_one_postgresql_store_never_send_the_same_row(postgr
     database.upgrade(postgres_url)
     engine = database.connect(postgres_url)
     with SimulatorCluster(size=4000, seed=23) as sim:
-        token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=FAST)
-        connectors = {
-            "ioffice": IOfficeConnector(sim.ioffice_url, **sim.ioffice_credentials, policy=FAST),
-            "tracking": TrackingConnector(sim.tracking_url, token=token, policy=FAST),
-        }
-        catalog = sync.Catalog.load()
-        for connector in connectors.values():
-            sync.sync_system(engine, connector, catalog)
-        reconcile.reconcile(engine, datetime.fromisoformat(sim.now()))
-        with engine.connect() as conn:
-            queued = set(conn.execute(select(outbox.c.idempotency_key)).scalars())
+        _, queued = _fill_outbox(engine, sim)
 
         workers = [_start_bridge(postgres_url, sim, "push") for _ in range(2)]
         for worker in workers:
