@@ -85,6 +85,9 @@ def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
         BRIDGE_TRACKING__CLIENT_SECRET=sim.tracking_credentials["client_secret"],
     )
     os.environ.pop("BRIDGE_IDESK__BASE_URL", None)  # this deployment has no iDesk
+    # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
+    # is not enough on a busy 2-core machine (seen in CI).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def _cycle(sim, flows, verbose: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
