@@ -18,8 +18,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bridge.settings import load_settings
 from bridge.store import database, queries
+from bridge.store.tables import outbox, runs
 
 DAYS = 10
 STEP = timedelta(hours=2)
@@ -51,17 +54,18 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
         print(f"  iOffice {sim.ioffice_url}   tracking {sim.tracking_url}   clock {sim.now()}")
 
         print("\nFirst sync (the backlog), through the sync-system flow of each system:")
-        totals = _cycle(sim, flows, verbose=True)
+        _cycle(sim, flows, engine, verbose=True)
         print(f"\nRunning sync → reconcile → push every {STEP} for {days} simulated days:")
         steps_per_day = int(timedelta(days=1) / STEP)
         for day in range(1, days + 1):
             for _ in range(steps_per_day):
                 sim.advance(minutes=STEP.total_seconds() / 60)
-                _add(totals, _cycle(sim, flows))
+                _cycle(sim, flows, engine)
+            totals = _totals(engine)
             print(f"  day {day:>2} ({sim.now()[:10]}): {totals['new']} records synced so far, "
                   f"{totals['completions']} completions and {totals['deadlines']} deadlines "
                   f"pushed")  # fmt: skip
-        _print_outcome(sim, engine, start, totals)
+        _print_outcome(sim, engine, start, _totals(engine))
     engine.dispose()
     print(f"\nDone in {time.monotonic() - began:.0f} s. To look inside the demo's store:")
     print(f"  BRIDGE_DATABASE_URL={url} .venv/bin/bridge status")
@@ -88,43 +92,62 @@ def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
     # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
     # is not enough on a busy 2-core machine (seen in CI).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # Nothing is sent home, whether or not the demo was started by make (DESIGN.md).
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def _cycle(sim, flows, verbose: bool = False) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """One scheduled round: the sync-system flow of each system, at the simulated time."""
-    counts = {"new": 0, "rejected": 0, "secret": 0, "completions": 0, "deadlines": 0, "dead": 0}
+def _cycle(sim, flows, engine, verbose: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """One scheduled round: the sync-system flow of each system, at the simulated time.
+
+    What the round did is read from the store, where the flows keep their state, not from
+    Prefect's copy of their results (DESIGN.md: state lives in our store)."""
     now = datetime.fromisoformat(sim.now())
     for name in DEMO_SYSTEMS:
+        last_run = _last_run_id(engine)
         state = flows.sync_system(name, now=now, return_state=True)
-        result = state.result(raise_on_failure=False)
-        if not isinstance(result, dict):  # the flow itself broke: say so, go on with the next
+        if not state.is_completed():
             print(f"  {name}: the flow ended {state.name}: {state.message}")
-            continue
-        for stream, run in result["streams"].items():
-            counts["new"] += run["new"] + run["changed"]
-            counts["rejected"] += run["rejected"]
-            counts["secret"] += run["secret_skipped"]
-            if verbose:
-                print(
-                    f"  {name}/{stream}: {run['fetched']} fetched, {run['new']} new, "
-                    f"{run['rejected']} rejected, {run['secret_skipped']} secret skipped"
-                )
-        counts["completions"] += result["reconcile"]["completions_queued"]
-        counts["deadlines"] += result["reconcile"]["deadlines_queued"]
-        counts["dead"] += result["push"]["dead"]
         if verbose:
-            queued, pushed = result["reconcile"], result["push"]
-            print(
-                f"  {name}: flow {state.name}; reconcile: {queued['tasks']} tasks, "
-                f"{queued['completions_queued']} completions queued; push: "
-                f"{pushed['done']} sent and confirmed, {pushed['dead']} dead"
-            )
-    return counts
+            with engine.connect() as conn:
+                for run in conn.execute(select(runs).where(runs.c.id > last_run)
+                                        .order_by(runs.c.id)):  # fmt: skip
+                    if run.kind == "push":
+                        print(f"  push: {run.pushed} sent and confirmed, {run.failed} dead")
+                        continue
+                    print(
+                        f"  {run.system}/{run.stream}: {run.fetched} fetched, {run.new} new, "
+                        f"{run.rejected} rejected, {run.secret_skipped} secret skipped"
+                    )
 
 
-def _add(totals: dict[str, int], more: dict[str, int]) -> None:
-    for key, value in more.items():
-        totals[key] += value
+def _last_run_id(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(runs.c.id), 0))).scalar_one()
+
+
+def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """What every round so far did, from the runs table and the outbox."""
+    with engine.connect() as conn:
+        synced = conn.execute(
+            select(
+                func.coalesce(func.sum(runs.c.new + runs.c.changed), 0),
+                func.coalesce(func.sum(runs.c.rejected), 0),
+                func.coalesce(func.sum(runs.c.secret_skipped), 0),
+            ).where(runs.c.kind == "sync")
+        ).one()
+        sent = dict(
+            conn.execute(
+                select(outbox.c.operation, func.count())
+                .where(outbox.c.state == "done")
+                .group_by(outbox.c.operation)
+            ).all()
+        )
+    return {
+        "new": synced[0], "rejected": synced[1], "secret": synced[2],
+        "completions": sent.get("report_completion", 0),
+        "deadlines": sent.get("set_processing_deadline", 0),
+    }  # fmt: skip
 
 
 def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
