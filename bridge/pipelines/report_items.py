@@ -15,7 +15,7 @@ there as overdue, and again, as done late, in the period it is finally done. ``B
 counts the items received in the period instead. Either way an item received after the moment
 the figures stand (``as_of``) did not exist yet and is left out.
 
-Statuses are derived at ``as_of`` with ``status.assess_task`` against the deadline in force;
+Statuses are derived at ``as_of`` with ``status.derive_status`` against the deadline in force;
 an extended item (gia hạn) counts in its status like any other and is counted again apart, in
 ``extended``. Days late are **working days** (calendar.py): the working days after the
 deadline's day up to the day of completion (or ``as_of``), at least one for a late item.
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bridge.pipelines.periods import Period
-from bridge.pipelines.status import assess_task
+from bridge.pipelines.status import derive_status
 from bridge.schemas import DerivedStatus
 
 BASIS_DUE = "due"  # items due in the period, plus items done in it
@@ -77,9 +77,7 @@ class ReportItem:
         return started or self.started_anyway
 
     def status_at(self, moment: datetime) -> DerivedStatus:
-        return assess_task(
-            self.deadline, self.completed_at, self.work_started(moment), moment
-        ).status
+        return derive_status(self.deadline, self.completed_at, self.work_started(moment), moment)
 
 
 @dataclass(frozen=True)
