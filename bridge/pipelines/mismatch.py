@@ -156,9 +156,10 @@ def _push_cause(row: OutboxRow | None) -> tuple[Cause, str]:
 def _link_cause(task: TaskFacts, ambiguity: str | None) -> tuple[Cause, str]:
     if ambiguity:
         # reconcile's own wording is English (for logs); officials get a Vietnamese one.
-        count = ambiguity.split(" ", 1)[0]
+        count, _, names = ambiguity.partition(" ")
         many = f"{count} văn bản" if count.isdigit() else "Nhiều văn bản"
-        return Cause.AMBIGUOUS_LINK, f"{many} trả lời cùng khớp; cần chọn văn bản đúng."
+        which = f" ({names.split(': ', 1)[1]})" if ": " in names else ""
+        return Cause.AMBIGUOUS_LINK, f"{many} trả lời cùng khớp{which}; cần chọn văn bản đúng."
     if not task.has_source_link:
         named = task.source_document_id or "không ghi văn bản giao"
         return Cause.NO_LINK, f"Không tìm thấy văn bản giao nhiệm vụ ({named})."

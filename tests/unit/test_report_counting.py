@@ -88,7 +88,9 @@ def test_each_disagreement_gets_its_likely_cause():
     by_id = {m.task_id: m for m in found}
     assert "HTTP 503" in by_id["M2"].detail
     assert "X,2024/11/01,1/A" in by_id["M5"].detail
-    assert by_id["M6"].detail == "2 văn bản trả lời cùng khớp; cần chọn văn bản đúng."
+    assert by_id["M6"].detail == (
+        "2 văn bản trả lời cùng khớp (ioffice/1, ioffice/2); cần chọn văn bản đúng."
+    )
     assert by_id["M1"].tracking_status is TrackingStatus.IN_PROGRESS and by_id["M1"].eoffice_done
     assert not by_id["M5"].eoffice_done and by_id["M5"].response_code is None
     assert {t.source_id for t in suspects(MIXED, NOW)} == {"M5", "M6", "M10"}
