@@ -197,8 +197,8 @@ def _summary(sheet: Worksheet, report: PeriodReport, kind: KindReport, heading: 
         _figures_row(sheet, HEADER_ROW + index, index, figures, width)
     total_row = HEADER_ROW + len(kind.units) + 1
     _figures_row(sheet, total_row, None, kind.total, width, bold=True)
-    put(sheet, total_row + 1, 1, RATE_NOTE, italic=True, size=11)
-    signature_block(sheet, total_row + 3, heading, width)
+    put(sheet, total_row + 2, 1, RATE_NOTE, italic=True, size=11)  # a blank row ends the table
+    signature_block(sheet, total_row + 4, heading, width)
     print_setup(sheet, HEADER_ROW)
 
 
