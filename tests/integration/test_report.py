@@ -420,3 +420,31 @@ def test_bridge_report_refuses_bad_input_with_exit_2(world, monkeypatch, capsys,
     monkeypatch.setenv("BRIDGE_DATABASE_URL", world.url)
     assert main(["report", *argv]) == 2
     assert says in capsys.readouterr().err
+
+
+# --- the units' reasons --------------------------------------------------------------------
+
+
+def test_a_units_progress_note_in_the_tracking_system_is_its_reason(tmp_path):
+    """The tracking system's free text on a task (the latest progress report's text) is read
+    into ``tasks.notes`` and shown as the reason of a late task."""
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    database.upgrade(url)
+    engine = database.connect(url)
+    try:
+        with SimulatorCluster(size=60, seed=5) as sim:
+            token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=FAST)
+            tracking = TrackingConnector(sim.tracking_url, token=token, policy=FAST)
+            catalog = sync.Catalog.load()
+            sync.sync_system(engine, tracking, catalog)
+            open_task = next(t["id"] for t in sim.ground_truth("tasks") if t["status"] != "DONE")
+            reason = "Chờ ý kiến thẩm định của Sở Tài chính"
+            tracking.report_progress(
+                open_task, "test-note-1", reason, 40, datetime.fromisoformat(sim.now())
+            )
+            sync.sync_system(engine, tracking, catalog)
+        notes = {t.source_id: t.notes for t in report.read_store(engine).tasks}
+        assert notes[open_task] == reason
+        assert sum(1 for n in notes.values() if n) == 1  # nobody else wrote one
+    finally:
+        engine.dispose()
