@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.workbook}: the summary sheet has no rows", file=sys.stderr)
         return 2
     args.svg.parent.mkdir(parents=True, exist_ok=True)
-    args.svg.write_text(render_svg(rows, f"Bảng tổng hợp — {args.workbook.name}"), "utf-8")
+    args.svg.write_text(render_svg(rows, f"Bảng tổng hợp nhiệm vụ — {args.workbook.name}"), "utf-8")
     print(f"wrote {args.svg}")
     return 0
 
