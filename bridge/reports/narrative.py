@@ -30,8 +30,12 @@ def title_abstract(report: PeriodReport) -> str:
 
 
 def _period(report: PeriodReport) -> str:
-    title = report.period.title_vi()
-    return title[0].lower() + title[1:]
+    return _first_lower(report.period.title_vi())
+
+
+def _first_lower(text: str) -> str:
+    """Lower the first letter only: "Theo ... (Nghị định 09/2019/NĐ-CP)" keeps its names."""
+    return text[:1].lower() + text[1:]
 
 
 def introduction(report: PeriodReport, heading: Heading) -> str:
@@ -46,10 +50,11 @@ def situation(report: PeriodReport) -> str:
     period = report.period
     as_of = report.as_of.astimezone(LOCAL_TZ)
     text = (
-        f"Kỳ báo cáo từ ngày {period.first_day:%d/%m/%Y} đến ngày {period.last_day:%d/%m/%Y} "
-        f"({period.basis_vi().lower()}); việc tính trong kỳ: "
-        f"{BASIS_LABELS[report.basis].lower()}. Số liệu tính đến {as_of:%H giờ %M ngày %d/%m/%Y}"
-        f". Trong kỳ có {report.documents.total.counted} văn bản đến có thời hạn xử lý và "
+        f"Kỳ báo cáo từ ngày {period.first_day:%d/%m/%Y} đến ngày {period.last_day:%d/%m/%Y}, "
+        f"{_first_lower(period.basis_vi())}; việc tính trong kỳ: "
+        f"{_first_lower(BASIS_LABELS[report.basis])}. Số liệu tính đến "
+        f"{as_of:%H giờ %M ngày %d/%m/%Y}. Trong kỳ có {report.documents.total.counted} văn "
+        "bản đến có thời hạn xử lý và "
         f"{report.tasks.total.counted} nhiệm vụ được giao thuộc phạm vi báo cáo."
     )
     if report.secret_excluded:
@@ -88,33 +93,40 @@ def _ranked(units: Sequence[UnitFigures]) -> list[UnitFigures]:
 
 
 def causes(report: PeriodReport) -> list[str]:
-    """One paragraph per unit with late or overdue items, with the reasons it gave."""
+    """Per kind, one paragraph per unit with late or overdue items, with the reasons it gave."""
     paragraphs = []
     for kind in report.kinds:
         noun = NOUNS[kind.kind]
         by_unit: dict[str, list] = defaultdict(list)
         for line in kind.late:
             by_unit[line.unit_name].append(line)
+        if by_unit:
+            letter = "b" if paragraphs else "a"
+            paragraphs.append(f"{letter}) {kind.label}:")
         for unit, lines in sorted(by_unit.items()):
-            late = sum(1 for line in lines if line.status.is_done)
-            overdue = len(lines) - late
-            days = [line.days_late for line in lines if line.days_late is not None]
-            text = f"- {unit}: {late} {noun} hoàn thành trễ hạn, {overdue} {noun} quá hạn"
-            if days:
-                text += f" (trễ nhiều nhất {max(days)} ngày làm việc)"
-            reasons = list(dict.fromkeys(line.item.notes for line in lines if line.item.notes))
-            if reasons:
-                quoted = "; ".join(f"“{r.strip()}”" for r in reasons[:MAX_REASONS_PER_UNIT])
-                more = len(reasons) - MAX_REASONS_PER_UNIT
-                text += f". Lý do đơn vị nêu: {quoted}"
-                if more > 0:
-                    text += f" và {more} lý do khác (xem danh sách chi tiết)"
-            else:
-                text += ". Đơn vị chưa nêu lý do"
-            paragraphs.append(text + ".")
+            paragraphs.append(_unit_cause(unit, noun, lines))
     if not paragraphs:
         return ["Trong kỳ không có văn bản, nhiệm vụ nào hoàn thành trễ hạn hoặc quá hạn."]
     return ["Các đơn vị còn văn bản, nhiệm vụ trễ hạn, quá hạn:", *paragraphs]
+
+
+def _unit_cause(unit: str, noun: str, lines: list) -> str:
+    late = sum(1 for line in lines if line.status.is_done)
+    overdue = len(lines) - late
+    days = [line.days_late for line in lines if line.days_late is not None]
+    text = f"- {unit}: {late} {noun} hoàn thành trễ hạn, {overdue} {noun} quá hạn"
+    if days:
+        text += f" (trễ nhiều nhất {max(days)} ngày làm việc)"
+    reasons = list(dict.fromkeys(line.item.notes.strip() for line in lines if line.item.notes))
+    if reasons:
+        quoted = "; ".join(f"“{r}”" for r in reasons[:MAX_REASONS_PER_UNIT])
+        text += f". Lý do đơn vị nêu: {quoted}"
+        more = len(reasons) - MAX_REASONS_PER_UNIT
+        if more > 0:
+            text += f" và {more} lý do khác (xem danh sách chi tiết)"
+    else:
+        text += ". Đơn vị chưa nêu lý do"
+    return text + "."
 
 
 def proposals(report: PeriodReport, mismatches: Sequence[Mismatch]) -> list[str]:
