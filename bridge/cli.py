@@ -482,7 +482,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from bridge.pipelines.report import UnknownUnit
     from bridge.reports import write_report
     from bridge.reports.markdown import percent
-    from bridge.settings import load_settings
+    from bridge.settings import AGENCY_PLACEHOLDER, load_settings
     from bridge.store import database
 
     settings = load_settings()
@@ -516,6 +516,12 @@ def _run_report(args: argparse.Namespace) -> int:
             f"{t.not_started}, gia hạn {t.extended}; tỷ lệ đúng hạn {percent(t.on_time_rate)}"
         )
     print(f"  Sai lệch với hệ thống theo dõi: {len(written.mismatches)}")
+    if settings.agency_name == AGENCY_PLACEHOLDER:
+        print(
+            f"note: agency_name is still the placeholder {AGENCY_PLACEHOLDER!r}; set it (and "
+            "[reports] parent_agency, agency_abbreviation, place) in bridge.toml",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -78,6 +78,11 @@ class AtRiskSettings(BaseModel):
     extension_working_days: int = Field(default=5, ge=1, le=60)
 
 
+# The default agency name: a placeholder the clerk sees in every report heading until the
+# agency sets its own (the 2025 reorganisation renamed the departments).
+AGENCY_PLACEHOLDER = "Sở ... tỉnh ..."
+
+
 class ReportSettings(BaseModel):
     """Periodic reports (docs/domain.md §7): which items a period holds, its days, where files
     go, when each schedule runs, and what the Word and Excel headings say.
@@ -185,7 +190,7 @@ class BridgeSettings(BaseSettings):
     var_dir: Path = DEFAULT_VAR_DIR
     # A placeholder: the 2025 reorganisation merged departments and provinces, so no real
     # name is a safe default. Reports show it as it is until the agency sets its own.
-    agency_name: str = "Sở ... tỉnh ..."
+    agency_name: str = AGENCY_PLACEHOLDER
     agency_organ_id: str = "000.00.31.H41"
     timezone: str = "Asia/Ho_Chi_Minh"
     http: HttpSettings = HttpSettings()

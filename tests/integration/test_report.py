@@ -389,7 +389,9 @@ def test_bridge_report_writes_both_files_and_prints_a_summary(world, tmp_path, m
     monkeypatch.setenv("BRIDGE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("BRIDGE_CONFIG", raising=False)
     assert main(["report", "--period", "2024-W02", "--unit", "CNTT"]) == 0
-    xlsx, docx, title, *lines = capsys.readouterr().out.strip().splitlines()
+    captured = capsys.readouterr()
+    xlsx, docx, title, *lines = captured.out.strip().splitlines()
+    assert "agency_name is still the placeholder 'Sở ... tỉnh ...'" in captured.err
     assert Path(xlsx).is_file() and Path(xlsx).parent == tmp_path / "reports"
     assert Path(docx).is_file() and Path(docx).suffix == ".docx"
     assert "2024-W02_CNTT" in Path(xlsx).name
