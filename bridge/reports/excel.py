@@ -178,7 +178,6 @@ def _cover(sheet: Worksheet, report: PeriodReport, mismatches: Sequence[Mismatch
         sheet.merge_cells(start_row=row + offset, start_column=1, end_row=row + offset,
                           end_column=2)  # fmt: skip
     print_setup(sheet, None)
-    sheet.page_setup.orientation = sheet.ORIENTATION_PORTRAIT
 
 
 def summary_columns(kind: KindReport) -> tuple[tuple[str, float], ...]:

@@ -135,9 +135,9 @@ def test_every_sheet_prints_on_a4_landscape_fit_to_width_with_print_titles(files
         assert int(setup.paperSize) == int(sheet.PAPERSIZE_A4)  # 9
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
-        if sheet.title == excel.SHEET_COVER:
-            continue
         assert setup.orientation == "landscape"
+        if sheet.title == excel.SHEET_COVER:
+            continue  # no table, so no header row to repeat
         assert sheet.print_title_rows == f"${excel.HEADER_ROW}:${excel.HEADER_ROW}"
         assert sheet.freeze_panes == f"A{excel.HEADER_ROW + 1}"
 
