@@ -10,7 +10,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test test-fast lint format bench clean lock serve
+.PHONY: demo test test-fast lint format bench clean lock serve report-pictures
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The first page of the Word report and of the Excel workbook as PNG (docs/img/), for the README.
+# Needs LibreOffice and pdftoppm (poppler-utils); without them it says so and skips.
+report-pictures: $(STAMP)
+	$(BIN)/python -m bridge.reports.pictures docs/img
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -446,14 +446,32 @@ def _run_parse(args: argparse.Namespace) -> int:
 def _add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
-        help="on-time/late figures per unit for a period, as an Excel file (DOMAIN.md §7)",
+        help="on-time/late figures of documents and tasks per unit for a period: an Excel "
+        "file and a Word report (docs/domain.md §7)",
     )
     p.add_argument(
         "--period", required=True,
-        help="2024-W48 (ISO week), 2024-11, 2024-Q4, 2024, or 2024-11-01..2024-11-30",
+        help="2024-W48 (ISO week), 2024-11, 2024-Q4, 2024-H1, 2024-H2, 2024-9M, 2024, or "
+        "2024-11-01..2024-11-30",
     )  # fmt: skip
     p.add_argument("--unit", help="one canonical unit id, e.g. CNTT (default: every unit)")
-    p.add_argument("--out", help="the .xlsx file to write (default: under var/reports/)")
+    p.add_argument(
+        "--out", help="the .xlsx file to write, the .docx goes beside it (default: var/reports/)"
+    )
+    days = p.add_mutually_exclusive_group()
+    days.add_argument(
+        "--calendar", action="store_true",
+        help="plain calendar days (a month is the 1st to its last day)",
+    )  # fmt: skip
+    days.add_argument(
+        "--cutoff", action="store_true",
+        help="the data cut-off of Decree 09/2019 (a month is the 15th of the previous month to "
+        "the 14th); the default unless [reports] calendar_periods is set",
+    )  # fmt: skip
+    p.add_argument(
+        "--basis", choices=("due", "received"),
+        help="items due (or done) in the period, or received in it (default: [reports] basis)",
+    )  # fmt: skip
     p.set_defaults(func=_run_report)
 
 
@@ -464,37 +482,46 @@ def _run_report(args: argparse.Namespace) -> int:
     from bridge.pipelines.report import UnknownUnit
     from bridge.reports import write_report
     from bridge.reports.markdown import percent
-    from bridge.settings import load_settings
+    from bridge.settings import AGENCY_PLACEHOLDER, load_settings
     from bridge.store import database
 
+    settings = load_settings()
+    cutoff = args.cutoff or (not args.calendar and not settings.reports.calendar_periods)
     try:
-        period = parse_period(args.period)
+        period = parse_period(args.period, cutoff=cutoff)
     except PeriodError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {args.out!r} must name an .xlsx file")
-    settings = load_settings()
     url = settings.effective_database_url
     if database.current_revision(url) is None:
         print("The store has no schema yet: run `bridge db upgrade` and `bridge sync` first.")
         return 1
     engine = database.connect(url)
     try:
-        written = write_report(engine, period, args.unit, out, settings=settings)
+        written = write_report(engine, period, args.unit, out, settings=settings, basis=args.basis)
     except UnknownUnit as exc:
         raise UsageError(str(exc)) from None
     finally:
         engine.dispose()
-    total = written.report.total
     print(written.path)
-    print(
-        f"{period.title_vi()}: {total.received} nhiệm vụ nhận trong kỳ — đúng hạn "
-        f"{total.done_on_time}, trễ hạn {total.done_late}, đang thực hiện {total.in_progress}, "
-        f"quá hạn {total.overdue}, chưa thực hiện {total.not_started}; tỷ lệ đúng hạn "
-        f"{percent(total.on_time_rate)}; sai lệch với hệ thống theo dõi: "
-        f"{len(written.mismatches)}"
-    )
+    print(written.docx_path)
+    print(f"{period.title_vi()}:")
+    for kind in written.report.kinds:
+        t = kind.total
+        print(
+            f"  {kind.label}: {t.counted} — đúng hạn {t.done_on_time}, trễ hạn {t.done_late}, "
+            f"đang thực hiện {t.in_progress}, quá hạn {t.overdue}, chưa thực hiện "
+            f"{t.not_started}, gia hạn {t.extended}; tỷ lệ đúng hạn {percent(t.on_time_rate)}"
+        )
+    print(f"  Sai lệch với hệ thống theo dõi: {len(written.mismatches)}")
+    if settings.agency_name == AGENCY_PLACEHOLDER:
+        print(
+            f"note: agency_name is still the placeholder {AGENCY_PLACEHOLDER!r}; set it (and "
+            "[reports] parent_agency, agency_abbreviation, place) in bridge.toml",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -29,7 +29,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.concurrency.sync import concurrency
 from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
@@ -44,7 +48,7 @@ from bridge.store.queries import Failure
 from bridge.store.tables import tasks
 
 SystemName = Literal["ioffice", "idesk", "tracking"]
-ReportSchedule = Literal["weekly", "monthly", "quarterly", "yearly"]
+ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
 
 SYSTEM_LABELS = {
     "ioffice": "iOffice",
@@ -573,31 +577,50 @@ def watched_tasks(engine: Engine, settings: BridgeSettings) -> list[dict[str, An
 def periodic_report(
     period: str | None = None, schedule: ReportSchedule = "monthly", unit: str | None = None
 ) -> State:
-    """The report on on-time and late work (DOMAIN.md section 7): an Excel file and a summary.
+    """The report on on-time and late work (docs/domain.md §7): an Excel file of the figures
+    and a Word narrative, linked from the run's artifacts with a summary.
 
-    The same call as `bridge report`; the file goes under the settings' reports directory.
+    The same call as `bridge report`; the files go under the settings' reports directory.
 
     Args:
-        period: 2024-W48, 2024-11, 2024-Q4, 2024 or 2024-11-01..2024-11-30; empty means the
-            period the schedule covers today.
-        schedule: weekly, monthly, quarterly or yearly; picks the period when none is given.
+        period: 2024-W48, 2024-11, 2024-Q4, 2024-H1, 2024-9M, 2024 or 2024-11-01..2024-11-30;
+            empty means the latest complete period of the schedule (up to its data cut-off
+            unless ``[reports] calendar_periods``).
+        schedule: weekly, monthly, quarterly, half_yearly or yearly; picks the period when
+            none is given.
         unit: one canonical unit id; empty means every unit.
     """
     from bridge.pipelines.periods import parse_period, schedule_period
     from bridge.reports import summary_markdown, write_report
 
     settings = load_settings()
+    cutoff = not settings.reports.calendar_periods
     today = local_date(datetime.now(UTC))
-    chosen = parse_period(period) if period else schedule_period(schedule, today)
+    chosen = (
+        parse_period(period, cutoff=cutoff)
+        if period
+        else schedule_period(schedule, today, cutoff=cutoff)
+    )
     with _store(settings) as engine:
         written = write_report(engine, chosen, unit, settings=settings)
+    key = f"report-{schedule}".replace("_", "-")  # artifact keys allow no underscore
     create_markdown_artifact(
-        summary_markdown(written.report, written.mismatches),
-        key=f"report-{schedule}",
-        description=f"Báo cáo {chosen.label}: {written.path}",
+        summary_markdown(written),
+        key=key,
+        description=f"Báo cáo {chosen.label}: {written.path.name}, {written.docx_path.name}",
     )
-    get_run_logger().info("report %s written to %s", chosen.label, written.path)
-    return Completed(message=f"report {chosen.label} written to {written.path}")
+    create_link_artifact(
+        written.path.resolve().as_uri(), link_text=f"Bảng số liệu {chosen.label} (Excel)",
+        key=f"{key}-excel", description=str(written.path),
+    )  # fmt: skip
+    create_link_artifact(
+        written.docx_path.resolve().as_uri(), link_text=f"Báo cáo {chosen.label} (Word)",
+        key=f"{key}-word", description=str(written.docx_path),
+    )  # fmt: skip
+    get_run_logger().info("report %s written to %s", chosen.label, written.path.parent)
+    return Completed(
+        message=f"report {chosen.label} written to {written.path} and {written.docx_path}"
+    )
 
 
 # --- health_check --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ Asia/Ho_Chi_Minh):
   working-day calendar skipped; reconcile, push, the tasks at risk and overdue.
 * ``health-check/health-check``: every 15 minutes; each system and the store.
 * ``resync/resync`` and ``push-updates/push-updates``: no schedule, run by hand from the UI.
-* ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``yearly``): only with
+* ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``half_yearly``, ``yearly``): only with
   ``schedules.reports_enabled``, on the cron lines of ``[reports]``.
 
 Pushing is the last step of every sync rather than a deployment of its own: an update found by
@@ -113,6 +113,7 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
                 ("weekly", crons.weekly_cron),
                 ("monthly", crons.monthly_cron),
                 ("quarterly", crons.quarterly_cron),
+                ("half_yearly", crons.half_yearly_cron),
                 ("yearly", crons.yearly_cron),
             )
         ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -78,24 +78,58 @@ class AtRiskSettings(BaseModel):
     extension_working_days: int = Field(default=5, ge=1, le=60)
 
 
-class ReportSettings(BaseModel):
-    """Periodic reports (DOMAIN.md section 7): where files go and when each schedule runs.
+# The default agency name: a placeholder the clerk sees in every report heading until the
+# agency sets its own (the 2025 reorganisation renamed the departments).
+AGENCY_PLACEHOLDER = "Sở ... tỉnh ..."
 
-    Cron strings are read in ``timezone`` (Asia/Ho_Chi_Minh). The defaults run each report a
-    few days, or hours, before its due time: weekly statistics are due before 16:00 on
-    Thursday, monthly before the 30th, quarterly before the 30th of the quarter's last month,
-    yearly before 15 December.
+
+class ReportSettings(BaseModel):
+    """Periodic reports (docs/domain.md §7): which items a period holds, its days, where files
+    go, when each schedule runs, and what the Word and Excel headings say.
+
+    Cron strings are read in ``timezone`` (Asia/Ho_Chi_Minh). A scheduled run always covers the
+    latest **complete** period (``periods.schedule_period``): with the data cut-off of Decree
+    09/2019/NĐ-CP art. 12 (the default) a month ends on the 14th, so the monthly, quarterly,
+    half-yearly and yearly runs go out on the 15th, the day after the cut-off; the weekly run
+    goes out on Thursday for the previous ISO week.
     """
 
     output_dir: Path | None = Field(
         default=None, description="where report files go; empty means <var_dir>/reports"
     )
+    basis: Literal["due", "received"] = Field(
+        default="due",
+        description="which items a period holds: 'due' = due in the period plus done in it; "
+        "'received' = received in it",
+    )
+    calendar_periods: bool = Field(
+        default=False,
+        description="use plain calendar periods instead of the data cut-off (15th to 14th)",
+    )
     weekly_cron: str = "0 8 * * 4"  # Thursday 08:00, for the previous ISO week
-    monthly_cron: str = "0 8 25 * *"  # the 25th: before the 30th, and February has no 30th
-    quarterly_cron: str = "0 8 25 3,6,9,12 *"
-    yearly_cron: str = "0 8 10 12 *"  # 10 December, before the 15th
+    monthly_cron: str = "0 8 15 * *"  # the day after the cut-off (the 14th)
+    quarterly_cron: str = "0 8 15 3,6,9,12 *"
+    half_yearly_cron: str = "0 8 15 6,12 *"
+    yearly_cron: str = "0 8 15 12 *"
+    # The headings of the Word and Excel reports (Decree 30/2020, appendix I). The defaults are
+    # placeholders the clerk sees and fills in: the agency names changed in the 2025
+    # reorganisation, so no real name is a safe default.
+    parent_agency: str = Field(
+        default="UBND TỈNH ...", description="the governing body, above the agency's name"
+    )
+    agency_abbreviation: str = Field(
+        default="...", description="the agency's notation in 'Số: .../BC-<abbreviation>'"
+    )
+    place: str = Field(default="...", description="the place name of 'Nơi, ngày ... tháng ...'")
+    signer_title: str = Field(default="GIÁM ĐỐC", description="the signer's position")
+    signer_name: str = Field(default="", description="the signer's full name; empty: left blank")
+    recipients: list[str] = Field(
+        default=["Như trên;", "Lưu: VT."], description="the 'Nơi nhận' lines"
+    )
 
-    @field_validator("weekly_cron", "monthly_cron", "quarterly_cron", "yearly_cron")
+    @field_validator(
+        "weekly_cron", "monthly_cron", "quarterly_cron", "half_yearly_cron", "yearly_cron"
+    )
     @classmethod
     def _five_fields(cls, value: str) -> str:
         if len(value.split()) != 5:
@@ -154,7 +188,9 @@ class BridgeSettings(BaseSettings):
         description="SQLAlchemy URL; empty means the embedded SQLite file var/bridge.db",
     )
     var_dir: Path = DEFAULT_VAR_DIR
-    agency_name: str = "Sở Thông tin và Truyền thông"
+    # A placeholder: the 2025 reorganisation merged departments and provinces, so no real
+    # name is a safe default. Reports show it as it is until the agency sets its own.
+    agency_name: str = AGENCY_PLACEHOLDER
     agency_organ_id: str = "000.00.31.H41"
     timezone: str = "Asia/Ho_Chi_Minh"
     http: HttpSettings = HttpSettings()

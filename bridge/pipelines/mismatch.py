@@ -53,9 +53,9 @@ class Cause(StrEnum):
 
 
 CAUSE_LABELS = {
-    Cause.NOT_PUSHED: "Chưa đẩy sang hệ thống theo dõi (đang chờ gửi)",
-    Cause.PUSH_FAILED: "Đẩy sang hệ thống theo dõi thất bại",
-    Cause.PUSHED_NOT_RESYNCED: "Đã đẩy, chưa đồng bộ lại từ hệ thống theo dõi",
+    Cause.NOT_PUSHED: "Chưa gửi sang hệ thống theo dõi (đang chờ gửi)",
+    Cause.PUSH_FAILED: "Gửi sang hệ thống theo dõi thất bại",
+    Cause.PUSHED_NOT_RESYNCED: "Đã gửi, chưa đồng bộ lại từ hệ thống theo dõi",
     Cause.NOT_RECONCILED: "Chưa đối soát từ khi có văn bản hoàn thành",
     Cause.NO_LINK: "Không tìm thấy liên kết văn bản",
     Cause.AMBIGUOUS_LINK: "Liên kết văn bản không rõ ràng (nhiều văn bản khớp)",
@@ -141,21 +141,25 @@ def find_mismatches(
 
 def _push_cause(row: OutboxRow | None) -> tuple[Cause, str]:
     if row is None:
-        return Cause.NOT_RECONCILED, "Chạy đối soát (reconcile) để xếp báo cáo hoàn thành."
+        return Cause.NOT_RECONCILED, "Chạy đối soát để xếp lịch gửi báo cáo hoàn thành."
     if row.state in (OutboxState.PENDING.value, OutboxState.IN_FLIGHT.value):
-        return Cause.NOT_PUSHED, "Lần đẩy (push) tiếp theo sẽ gửi báo cáo hoàn thành."
+        return Cause.NOT_PUSHED, "Lần gửi tiếp theo sẽ gửi báo cáo hoàn thành."
     if row.state == OutboxState.DEAD.value:
         error = row.last_error or "không rõ lỗi"
-        return Cause.PUSH_FAILED, f"{error} — xem `bridge failures` và thử lại."
+        return Cause.PUSH_FAILED, f"Lỗi khi gửi: {error}. Xem danh sách lỗi và gửi lại."
     return Cause.PUSHED_NOT_RESYNCED, (
         f"Đã gửi lúc {row.updated_at.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}; "
-        "đồng bộ (sync) lại hệ thống theo dõi."
+        "cần đồng bộ lại từ hệ thống theo dõi."
     )
 
 
 def _link_cause(task: TaskFacts, ambiguity: str | None) -> tuple[Cause, str]:
     if ambiguity:
-        return Cause.AMBIGUOUS_LINK, ambiguity
+        # reconcile's own wording is English (for logs); officials get a Vietnamese one.
+        count, _, names = ambiguity.partition(" ")
+        many = f"{count} văn bản" if count.isdigit() else "Nhiều văn bản"
+        which = f" ({names.split(': ', 1)[1]})" if ": " in names else ""
+        return Cause.AMBIGUOUS_LINK, f"{many} trả lời cùng khớp{which}; cần chọn văn bản đúng."
     if not task.has_source_link:
         named = task.source_document_id or "không ghi văn bản giao"
         return Cause.NO_LINK, f"Không tìm thấy văn bản giao nhiệm vụ ({named})."

@@ -1,4 +1,5 @@
-"""Reports for people: the Excel workbook, its Markdown summary, and the call that writes them.
+"""Reports for people: the Excel workbook, the Word narrative, their Markdown summary, and the
+call that writes them.
 
 The figures themselves are counted in ``bridge.pipelines.report`` and ``.mismatch``.
 """

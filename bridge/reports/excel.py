@@ -1,8 +1,11 @@
-"""The report as an Excel workbook (openpyxl), every word in Vietnamese.
+"""The report as a print-ready Excel workbook (openpyxl), every word in Vietnamese.
 
-Sheets: a cover (agency, period, when the figures stand, when generated, what was left out), a
-summary with one row per unit, a total row and a bar chart of the on-time rate, the late and
-overdue tasks with their reasons, and the mismatches with the tracking system.
+Sheets: a cover (agency, period and how its days and items were chosen, when the figures
+stand, what was left out); the documents' figures and the tasks' figures, one row per unit
+with a total row; every counted item with its status, so each figure can be checked; a chart
+of the on-time rates; the mismatches with the tracking system. Each sheet prints on A4
+landscape, as wide as the page, with the national heading, the header row on every page and,
+under the figures, the signature block (excel_layout).
 
 Cells hold real values: counts as numbers, rates as fractions shown with a percent format,
 instants as dates in local time (Asia/Ho_Chi_Minh). Excel has no time zones, so a cell holds
@@ -12,77 +15,75 @@ the local wall-clock time, naive, and the cover says which zone that is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bridge.pipelines.calendar import LOCAL_TZ
 from bridge.pipelines.mismatch import COLUMNS as MISMATCH_COLUMNS
 from bridge.pipelines.mismatch import Mismatch, eoffice_label
-from bridge.pipelines.report import COUNTS, PeriodReport, UnitFigures
+from bridge.pipelines.report import PeriodReport
+from bridge.pipelines.report_items import (
+    BASIS_LABELS,
+    KIND_DOCUMENT,
+    KindReport,
+    UnitFigures,
+)
+from bridge.reports.excel_layout import (
+    CENTRE,
+    COUNT_FORMAT,
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    PERCENT_FORMAT,
+    WRAP_TOP,
+    merged,
+    national_heading,
+    print_setup,
+    put,
+    signature_block,
+    table_header,
+)
+from bridge.reports.heading import Heading
+from bridge.reports.items_sheet import write_items
 
 SHEET_COVER = "Bìa"
-SHEET_SUMMARY = "Tổng hợp"
-SHEET_LATE = "Trễ hạn - quá hạn"
+SHEET_DOCUMENTS = "Văn bản"
+SHEET_TASKS = "Nhiệm vụ"
+SHEET_ITEMS = "Danh sách chi tiết"
+SHEET_CHART = "Biểu đồ"
 SHEET_MISMATCH = "Sai lệch"
+SHEETS = (SHEET_COVER, SHEET_DOCUMENTS, SHEET_TASKS, SHEET_ITEMS, SHEET_CHART, SHEET_MISMATCH)
 
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-DATE_FORMAT = "dd/mm/yyyy"
-PERCENT_FORMAT = "0.0%"
-COUNT_FORMAT = "#,##0"
+HEADER_ROW = 7  # rows 1–2 national heading, 4 title, 5 period, 6 basis
 
 SUMMARY_COLUMNS = (
     # (header, width)
-    ("STT", 6),
-    ("Mã đơn vị", 12),
-    ("Đơn vị", 42),
-    ("Nhiệm vụ nhận trong kỳ", 14),
-    ("Hoàn thành đúng hạn", 14),
-    ("Hoàn thành trễ hạn", 14),
-    ("Đang thực hiện trong hạn", 14),
-    ("Quá hạn", 12),
-    ("Chưa thực hiện", 12),
-    ("Tỷ lệ đúng hạn", 12),
-    ("Văn bản mật (không thống kê)", 14),
+    ("STT", 5),
+    ("Mã đơn vị", 10),
+    ("Đơn vị", 34),
+    ("Tổng số", 9),
+    ("Hoàn thành đúng hạn", 11),
+    ("Hoàn thành trễ hạn", 11),
+    ("Đang thực hiện trong hạn", 11),
+    ("Quá hạn", 9),
+    ("Chưa thực hiện", 10),
+    ("Tỷ lệ đúng hạn", 10),
+    ("Trong đó: được gia hạn", 10),
+    ("Phối hợp xử lý (không tính vào tổng)", 12),
 )
-# The report's counts in its order; the secret count goes last, after the rate.
-SUMMARY_COUNTS = tuple(name for name in COUNTS if name != "secret_excluded")
+SECRET_COLUMN = ("Văn bản mật (chỉ đếm, không thống kê)", 12)
+SUMMARY_COUNTS = ("counted", "done_on_time", "done_late", "in_progress", "overdue", "not_started")
 RATE_COLUMN = 10  # "Tỷ lệ đúng hạn", 1-based
-
-LATE_COLUMNS = (
-    ("STT", 6),
-    ("Mã nhiệm vụ", 18),
-    ("Tên nhiệm vụ", 50),
-    ("Đơn vị chủ trì", 32),
-    ("Tình trạng", 20),
-    ("Hạn xử lý", 17),
-    ("Thời điểm hoàn thành", 17),
-    ("Số ngày trễ", 10),
-    ("Lý do (ghi chú của đơn vị)", 50),
-)
-MISMATCH_WIDTHS = (18, 50, 32, 20, 24, 18, 17, 40, 60)
 
 RATE_NOTE = (
     "Tỷ lệ đúng hạn = Hoàn thành đúng hạn / (Hoàn thành đúng hạn + Hoàn thành trễ hạn + "
-    "Quá hạn); nhiệm vụ còn trong hạn chưa tính."
+    "Quá hạn); việc còn trong hạn chưa tính."
 )
-
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-@dataclass(frozen=True)
-class Cover:
-    agency_name: str
-    generated_at: datetime  # aware
-    unit_name: str | None  # None: every unit
+MISMATCH_WIDTHS = (16, 40, 26, 18, 20, 16, 15, 30, 40)
 
 
 def local(moment: datetime | None) -> datetime | None:
@@ -93,94 +94,147 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
 
 
+def short_unit_name(name: str, limit: int = 22) -> str:
+    """A unit's name short enough for a chart label: "Phòng Kế hoạch - Tài chính" →
+    "P. Kế hoạch - Tài chính"."""
+    for long, short in (("Phòng ", "P. "), ("Trung tâm ", "TT. "), (" Sở", ""),
+                        ("Văn phòng", "VP"), (" và ", " & ")):  # fmt: skip
+        name = name.replace(long, short)
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def write_workbook(
-    path: Path, report: PeriodReport, mismatches: Sequence[Mismatch], cover: Cover
+    path: Path, report: PeriodReport, mismatches: Sequence[Mismatch], heading: Heading
 ) -> Path:
     book = Workbook()
-    _cover(book.active, report, mismatches, cover)
-    _summary(book.create_sheet(SHEET_SUMMARY), report)
-    _late(book.create_sheet(SHEET_LATE), report)
-    _mismatches(book.create_sheet(SHEET_MISMATCH), mismatches)
+    _cover(book.active, report, mismatches, heading)
+    _summary(book.create_sheet(SHEET_DOCUMENTS), report, report.documents, heading)
+    _summary(book.create_sheet(SHEET_TASKS), report, report.tasks, heading)
+    write_items(book.create_sheet(SHEET_ITEMS), report, heading)
+    _chart(book.create_sheet(SHEET_CHART), report, heading)
+    _mismatches(book.create_sheet(SHEET_MISMATCH), mismatches, heading)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
+def title_lines(sheet: Worksheet, report: PeriodReport, title: str, columns: int) -> None:
+    merged(sheet, 4, 1, columns, title, bold=True, size=14)
+    merged(sheet, 5, 1, columns, f"Kỳ báo cáo: {report.period.title_vi()}", italic=True)
+    basis = f"{report.period.basis_vi()}; {BASIS_LABELS[report.basis].lower()}"
+    merged(sheet, 6, 1, columns, basis, italic=True, size=11)
+
+
 # --- sheets --------------------------------------------------------------------------------
 
 
-def _cover(sheet: Worksheet, report: PeriodReport, mismatches: Sequence[Mismatch], cover: Cover):
+def _cover(sheet: Worksheet, report: PeriodReport, mismatches: Sequence[Mismatch], h: Heading):
     sheet.title = SHEET_COVER
     sheet.column_dimensions["A"].width = 44
-    sheet.column_dimensions["B"].width = 60
-    sheet["A1"] = cover.agency_name.upper()
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A3"] = "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO"
-    sheet["A3"].font = Font(bold=True, size=15)
-    sheet["A4"] = f"Kỳ báo cáo: {report.period.title_vi()}"
-    sheet["A4"].font = Font(italic=True, size=12)
+    sheet.column_dimensions["B"].width = 70
+    national_heading(sheet, h, 2)
+    merged(sheet, 4, 1, 2, "BÁO CÁO TÌNH HÌNH XỬ LÝ VĂN BẢN VÀ THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO",
+           bold=True, size=14)  # fmt: skip
+    merged(sheet, 5, 1, 2, f"Kỳ báo cáo: {report.period.title_vi()}", italic=True)
     period = report.period
     facts: list[tuple[str, object, str | None]] = [
         ("Từ ngày", period.first_day, DATE_FORMAT),
         ("Đến ngày", period.last_day, DATE_FORMAT),
+        ("Cách xác định kỳ", period.basis_vi(), None),
+        ("Việc tính trong kỳ", BASIS_LABELS[report.basis], None),
         ("Số liệu tính đến", local(report.as_of), DATETIME_FORMAT),
-        ("Đơn vị", cover.unit_name or "Tất cả các đơn vị", None),
-        ("Thời điểm lập báo cáo", local(cover.generated_at), DATETIME_FORMAT),
-        ("Múi giờ", "Giờ Việt Nam (UTC+7, Asia/Ho_Chi_Minh)", None),
-        ("Nhiệm vụ nhận trong kỳ", report.total.received, COUNT_FORMAT),
-        ("Văn bản mật không thống kê", report.total.secret_excluded, COUNT_FORMAT),
-        ("Nhiệm vụ chưa xác định ngày nhận", report.undated, COUNT_FORMAT),
+        ("Đơn vị", h.unit_name or "Tất cả các đơn vị", None),
+        ("Thời điểm lập báo cáo", local(h.generated_at), DATETIME_FORMAT),
+        ("Múi giờ", "Giờ Việt Nam (UTC+7)", None),
+        ("Văn bản đến có thời hạn xử lý trong kỳ", report.documents.total.counted, COUNT_FORMAT),
+        ("Nhiệm vụ được giao trong kỳ", report.tasks.total.counted, COUNT_FORMAT),
+        ("Văn bản mật không thống kê", report.secret_excluded, COUNT_FORMAT),
+        ("Nhiệm vụ không xếp được vào kỳ nào", report.tasks.undated, COUNT_FORMAT),
         ("Sai lệch với hệ thống theo dõi", len(mismatches), COUNT_FORMAT),
     ]
     for offset, (label, value, number_format) in enumerate(facts):
-        row = 6 + offset
-        sheet.cell(row, 1, label).font = _BOLD
-        cell = sheet.cell(row, 2, value)
-        cell.alignment = Alignment(horizontal="left")
-        if number_format:
-            cell.number_format = number_format
+        row = 7 + offset
+        put(sheet, row, 1, label, bold=True, border=True)
+        put(sheet, row, 2, value, border=True, number_format=number_format,
+            alignment=CENTRE if number_format else WRAP_TOP)  # fmt: skip
     notes = [
         "Ghi chú:",
-        "- Nhiệm vụ nhận trong kỳ: văn bản giao nhiệm vụ được tiếp nhận trong kỳ; tình trạng "
-        "tính tại thời điểm cuối kỳ (hoặc thời điểm lập báo cáo nếu kỳ chưa kết thúc).",
-        "- Thời điểm hoàn thành là thời điểm ban hành văn bản hoàn thành.",
+        "- Văn bản đến được tính cho đơn vị xử lý chính theo ý kiến chỉ đạo; đơn vị phối hợp "
+        "được thống kê riêng, không cộng vào tổng.",
+        "- Hạn xử lý văn bản: hạn ghi trên văn bản, hạn nêu trong văn bản hoặc ý kiến chỉ đạo, "
+        "nếu không có thì 05 ngày làm việc kể từ ngày tiếp nhận.",
+        "- Văn bản, nhiệm vụ hoàn thành khi văn bản trả lời được ban hành; thời điểm hoàn thành "
+        "là thời điểm ban hành văn bản đó.",
+        "- Việc đến hạn trong kỳ mà chưa hoàn thành được tính là quá hạn trong kỳ đó, và được "
+        "tính lại là hoàn thành trễ hạn trong kỳ hoàn thành.",
+        "- Số ngày trễ tính theo ngày làm việc (trừ thứ Bảy, Chủ nhật, ngày lễ, Tết).",
         f"- {RATE_NOTE}",
         "- Văn bản mật chỉ được đếm số lượng, không được lưu hay thống kê nội dung.",
-        "- Nhiệm vụ chưa xác định ngày nhận: chưa liên kết được với văn bản giao nhiệm vụ, nên "
-        "không thuộc kỳ nào; xem trang Sai lệch và chạy đối soát.",
         "- Trang Sai lệch liệt kê tình trạng tại thời điểm lập báo cáo, không theo kỳ.",
     ]
+    row = 7 + len(facts) + 1
     for offset, text in enumerate(notes):
-        cell = sheet.cell(6 + len(facts) + 1 + offset, 1, text)
-        cell.font = _BOLD if offset == 0 else Font(italic=True)
+        put(sheet, row + offset, 1, text, bold=offset == 0, italic=offset > 0)
+        sheet.merge_cells(start_row=row + offset, start_column=1, end_row=row + offset,
+                          end_column=2)  # fmt: skip
+    print_setup(sheet, None)
 
 
-def _summary(sheet: Worksheet, report: PeriodReport) -> None:
-    _header(sheet, SUMMARY_COLUMNS)
-    for index, figures in enumerate(report.units, start=1):
-        _figures_row(sheet, index + 1, index, figures)
-    total_row = len(report.units) + 2
-    _figures_row(sheet, total_row, None, report.total)
-    for cell in sheet[total_row]:
-        cell.font = _BOLD
-    sheet.cell(total_row + 2, 1, RATE_NOTE).font = Font(italic=True)
-    if report.units:
-        _rate_chart(sheet, len(report.units), total_row + 4)
+def summary_columns(kind: KindReport) -> tuple[tuple[str, float], ...]:
+    if kind.kind == KIND_DOCUMENT:
+        return (*SUMMARY_COLUMNS, SECRET_COLUMN)
+    return SUMMARY_COLUMNS
 
 
-def _figures_row(sheet: Worksheet, row: int, number: int | None, figures: UnitFigures) -> None:
+def _summary(sheet: Worksheet, report: PeriodReport, kind: KindReport, heading: Heading):
+    columns = summary_columns(kind)
+    width = len(columns)
+    national_heading(sheet, heading, width)
+    title_lines(sheet, report, f"BẢNG TỔNG HỢP: {kind.label.upper()}", width)
+    table_header(sheet, HEADER_ROW, columns)
+    for index, figures in enumerate(kind.units, start=1):
+        _figures_row(sheet, HEADER_ROW + index, index, figures, width)
+    total_row = HEADER_ROW + len(kind.units) + 1
+    _figures_row(sheet, total_row, None, kind.total, width, bold=True)
+    put(sheet, total_row + 2, 1, RATE_NOTE, italic=True, size=11)  # a blank row ends the table
+    signature_block(sheet, total_row + 4, heading, width)
+    print_setup(sheet, HEADER_ROW)
+
+
+def _figures_row(
+    sheet: Worksheet, row: int, number: int | None, figures: UnitFigures, width: int,
+    bold: bool = False,
+) -> None:  # fmt: skip
     values: list[object] = [number, figures.unit_id or None, figures.unit_name]
     values += [getattr(figures, name) for name in SUMMARY_COUNTS]
-    values += [figures.on_time_rate, figures.secret_excluded]
+    values += [figures.on_time_rate, figures.extended, figures.coordinating]
+    if width > len(SUMMARY_COLUMNS):
+        values.append(figures.secret_excluded)
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row, column, value)
-        if column == RATE_COLUMN:
-            cell.number_format = PERCENT_FORMAT
-        elif isinstance(value, int):
-            cell.number_format = COUNT_FORMAT
+        put(sheet, row, column, value, bold=bold, border=True,
+            number_format=PERCENT_FORMAT if column == RATE_COLUMN else None,
+            alignment=WRAP_TOP if column == 3 else None)  # fmt: skip
 
 
-def _rate_chart(sheet: Worksheet, units: int, anchor_row: int) -> None:
+def _chart(sheet: Worksheet, report: PeriodReport, heading: Heading) -> None:
+    """A small table of the on-time rates by unit (short names) and a column chart of it."""
+    columns = (("Đơn vị", 26), ("Văn bản: tỷ lệ đúng hạn", 16), ("Nhiệm vụ: tỷ lệ đúng hạn", 16))
+    national_heading(sheet, heading, 8)
+    title_lines(sheet, report, "BIỂU ĐỒ TỶ LỆ ĐÚNG HẠN THEO ĐƠN VỊ", 8)
+    table_header(sheet, HEADER_ROW, columns)
+    tasks = {row.unit_id: row for row in report.tasks.units}
+    rows = [
+        (short_unit_name(doc.unit_name), doc.on_time_rate, tasks[doc.unit_id].on_time_rate
+         if doc.unit_id in tasks else None)
+        for doc in report.documents.units
+    ]  # fmt: skip
+    for offset, values in enumerate(rows, start=1):
+        for column, value in enumerate(values, start=1):
+            put(sheet, HEADER_ROW + offset, column, value, border=True,
+                number_format=PERCENT_FORMAT if column > 1 else None)  # fmt: skip
+    print_setup(sheet, HEADER_ROW)
+    if not rows:
+        return
     chart = BarChart()
     chart.type = "col"
     chart.title = "Tỷ lệ hoàn thành đúng hạn theo đơn vị"
@@ -188,56 +242,34 @@ def _rate_chart(sheet: Worksheet, units: int, anchor_row: int) -> None:
     chart.y_axis.number_format = "0%"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
-    chart.x_axis.title = "Đơn vị"
     # Recent Excel hides axes unless told otherwise.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    data = Reference(sheet, min_col=RATE_COLUMN, min_row=1, max_row=units + 1)
-    names = Reference(sheet, min_col=3, min_row=2, max_row=units + 1)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(names)
-    chart.legend = None
-    chart.width, chart.height = 24, 10
-    sheet.add_chart(chart, f"B{anchor_row}")
+    last = HEADER_ROW + len(rows)
+    chart.add_data(Reference(sheet, min_col=2, max_col=3, min_row=HEADER_ROW, max_row=last),
+                   titles_from_data=True)  # fmt: skip
+    chart.set_categories(Reference(sheet, min_col=1, min_row=HEADER_ROW + 1, max_row=last))
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    chart.dataLabels.numFmt = "0%"
+    chart.legend.position = "b"
+    chart.width, chart.height = 26, 11
+    sheet.add_chart(chart, f"E{HEADER_ROW}")
 
 
-def _late(sheet: Worksheet, report: PeriodReport) -> None:
-    _header(sheet, LATE_COLUMNS)
-    for index, task in enumerate(report.late, start=1):
-        row = index + 1
-        values = (
-            index, task.source_id, task.title, task.unit_name, task.status.label,
-            local(task.deadline), local(task.completed_at), task.days_late, task.reason or "",
-        )  # fmt: skip
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, value)
-            if isinstance(value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            if column in (3, 9):
-                cell.alignment = _WRAP
-
-
-def _mismatches(sheet: Worksheet, mismatches: Sequence[Mismatch]) -> None:
-    _header(sheet, (("STT", 6), *zip(MISMATCH_COLUMNS, MISMATCH_WIDTHS, strict=True)))
+def _mismatches(sheet: Worksheet, mismatches: Sequence[Mismatch], heading: Heading) -> None:
+    columns = (("STT", 5), *zip(MISMATCH_COLUMNS, MISMATCH_WIDTHS, strict=True))
+    national_heading(sheet, heading, len(columns))
+    merged(sheet, 4, 1, len(columns), "SAI LỆCH GIỮA VĂN PHÒNG ĐIỆN TỬ VÀ HỆ THỐNG THEO DÕI",
+           bold=True, size=14)  # fmt: skip
+    merged(sheet, 5, 1, len(columns), "Tình trạng tại thời điểm lập báo cáo", italic=True)
+    table_header(sheet, HEADER_ROW, columns)
     for index, m in enumerate(mismatches, start=1):
         values = (
             index, m.task_id, m.title, m.unit_name, m.tracking_status.label, eoffice_label(m),
             m.response_code or "", local(m.response_issued_at), m.cause.label, m.detail,
         )  # fmt: skip
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(index + 1, column, value)
-            if isinstance(value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            if column in (3, 10):
-                cell.alignment = _WRAP
-
-
-def _header(sheet: Worksheet, columns: Sequence[tuple[str, float]]) -> None:
-    for column, (title, width) in enumerate(columns, start=1):
-        cell = sheet.cell(1, column, title)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.row_dimensions[1].height = 45
-    sheet.freeze_panes = "A2"
+            put(sheet, HEADER_ROW + index, column, value, border=True,
+                alignment=WRAP_TOP if column in (3, 9, 10) else None)  # fmt: skip
+    print_setup(sheet, HEADER_ROW)

@@ -1,4 +1,7 @@
-"""A report's summary as Vietnamese Markdown, for a Prefect markdown artifact or a chat post."""
+"""A report's summary as Vietnamese Markdown, for a Prefect markdown artifact or a chat post.
+
+Given what ``write_report`` returned, it links the two files it wrote.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,14 @@ from collections.abc import Sequence
 
 from bridge.pipelines.calendar import LOCAL_TZ
 from bridge.pipelines.mismatch import Cause, Mismatch
-from bridge.pipelines.report import PeriodReport, UnitFigures
+from bridge.pipelines.report import PeriodReport
+from bridge.pipelines.report_items import BASIS_LABELS, KindReport, UnitFigures
+from bridge.reports.narrative import percent
 from bridge.reports.writer import WrittenReport
 
 HEADERS = (
     "Đơn vị",
-    "Nhận trong kỳ",
+    "Tổng số",
     "Đúng hạn",
     "Trễ hạn",
     "Đang thực hiện",
@@ -20,49 +25,65 @@ HEADERS = (
     "Tỷ lệ đúng hạn",
 )
 
-
-def percent(rate: float | None) -> str:
-    """0.875 → "87,5%" (Vietnamese decimal comma); no settled task → "–"."""
-    return "–" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
+__all__ = ["percent", "summary_markdown"]
 
 
 def summary_markdown(
     report: PeriodReport | WrittenReport, mismatches: Sequence[Mismatch] = ()
 ) -> str:
-    """The summary table and notes; given what ``write_report`` returned, its mismatches too."""
+    """The summary tables and notes; given what ``write_report`` returned, its mismatches and
+    links to its files too."""
+    files: list[str] = []
     if isinstance(report, WrittenReport):
+        files = [
+            f"- Bảng số liệu (Excel): [{report.path.name}]({report.path.resolve().as_uri()})",
+            f"- Báo cáo (Word): [{report.docx_path.name}]({report.docx_path.resolve().as_uri()})",
+        ]
         report, mismatches = report.report, report.mismatches
+    period = report.period
     lines = [
-        f"## Báo cáo tình hình thực hiện nhiệm vụ — {report.period.title_vi()}",
+        f"## Báo cáo tình hình xử lý văn bản và thực hiện nhiệm vụ — {period.title_vi()}",
         "",
-        f"Số liệu tính đến {report.as_of.astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y} (giờ Việt "
-        f"Nam). Nhiệm vụ nhận trong kỳ: **{report.total.received}**, tỷ lệ đúng hạn: "
-        f"**{percent(report.total.on_time_rate)}**.",
+        f"{period.basis_vi()}; {BASIS_LABELS[report.basis].lower()}. Số liệu tính đến "
+        f"{report.as_of.astimezone(LOCAL_TZ):%H:%M ngày %d/%m/%Y} (giờ Việt Nam).",
         "",
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "---|" * len(HEADERS),
     ]
-    lines += [_row(figures) for figures in report.units]
-    lines.append(_row(report.total, bold=True))
-    lines.append("")
+    if files:
+        lines += ["Tệp báo cáo:", *files, ""]
+    for kind in report.kinds:
+        lines += _table(kind)
     notes = []
-    if report.total.secret_excluded:
-        notes.append(f"{report.total.secret_excluded} văn bản mật không thống kê")
-    if report.undated:
-        notes.append(f"{report.undated} nhiệm vụ chưa xác định được ngày nhận")
-    if report.late:
-        notes.append(f"{len(report.late)} nhiệm vụ trễ hạn hoặc quá hạn (xem trang chi tiết)")
+    if report.secret_excluded:
+        notes.append(f"{report.secret_excluded} văn bản mật không thống kê")
+    if report.tasks.undated:
+        notes.append(f"{report.tasks.undated} nhiệm vụ không xếp được vào kỳ nào")
+    late = len(report.documents.late) + len(report.tasks.late)
+    if late:
+        notes.append(f"{late} văn bản, nhiệm vụ trễ hạn hoặc quá hạn (xem danh sách chi tiết)")
     if notes:
         lines += ["Ghi chú: " + "; ".join(notes) + ".", ""]
     lines.append(_mismatch_line(mismatches))
     return "\n".join(lines) + "\n"
 
 
+def _table(kind: KindReport) -> list[str]:
+    return [
+        f"### {kind.label}: {kind.total.counted}, tỷ lệ đúng hạn "
+        f"**{percent(kind.total.on_time_rate)}**",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "---|" * len(HEADERS),
+        *(_row(figures) for figures in kind.units),
+        _row(kind.total, bold=True),
+        "",
+    ]
+
+
 def _row(figures: UnitFigures, bold: bool = False) -> str:
     cells = [
         figures.unit_name,
         *(str(getattr(figures, name)) for name in
-          ("received", "done_on_time", "done_late", "in_progress", "overdue", "not_started")),
+          ("counted", "done_on_time", "done_late", "in_progress", "overdue", "not_started")),
         percent(figures.on_time_rate),
     ]  # fmt: skip
     if bold:

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import load_workbook
 
-from bridge.reports.excel import SHEET_SUMMARY
+from bridge.reports.excel import HEADER_ROW, SHEET_TASKS
 
 ROW_HEIGHT = 24
 CHAR_WIDTH = 7.2  # an average glyph at 12 px, to size the columns from Excel's widths
@@ -25,10 +25,10 @@ BAR_COLOUR = "#2f6fb3"
 
 
 def summary_rows(path: Path) -> list[list[object]]:
-    """The summary sheet's table: the header, one row per unit and the total row."""
-    sheet = load_workbook(path, read_only=True)[SHEET_SUMMARY]
+    """The tasks sheet's table: the header, one row per unit and the total row."""
+    sheet = load_workbook(path, read_only=True)[SHEET_TASKS]
     rows: list[list[object]] = []
-    for row in sheet.iter_rows(values_only=True):
+    for row in sheet.iter_rows(min_row=HEADER_ROW, values_only=True):
         if all(value is None for value in row):
             break  # the table ends at the first empty row; a note follows
         rows.append(list(row))
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.workbook}: the summary sheet has no rows", file=sys.stderr)
         return 2
     args.svg.parent.mkdir(parents=True, exist_ok=True)
-    args.svg.write_text(render_svg(rows, f"Bảng tổng hợp — {args.workbook.name}"), "utf-8")
+    args.svg.write_text(render_svg(rows, f"Bảng tổng hợp nhiệm vụ — {args.workbook.name}"), "utf-8")
     print(f"wrote {args.svg}")
     return 0
 

@@ -262,11 +262,34 @@ def test_the_health_check_fails_when_a_system_is_down(configured, sim, monkeypat
     assert "wrong-secret" not in down.message
 
 
-def test_the_periodic_report_writes_its_file_and_summary(configured, sim, tmp_path, monkeypatch):
+def test_the_periodic_report_writes_both_files_and_links_them(configured, sim, tmp_path,
+                                                              monkeypatch):  # fmt: skip
     monkeypatch.setenv("BRIDGE_VAR_DIR", str(tmp_path / "var"))
     assert flows.sync_system("tracking", return_state=True).is_completed()
     state = flows.periodic_report(period="2024-02", return_state=True)
     assert state.is_completed(), state.message
     (written,) = (tmp_path / "var" / "reports").glob("bao-cao_2024-02_*.xlsx")
-    assert str(written) in state.message
-    assert artifacts(state)["report-monthly"].startswith("## Báo cáo tình hình thực hiện nhiệm vụ")
+    (word,) = (tmp_path / "var" / "reports").glob("bao-cao_2024-02_*.docx")
+    assert str(written) in state.message and str(word) in state.message
+    found = artifacts(state)
+    assert found["report-monthly"].startswith("## Báo cáo tình hình xử lý văn bản")
+    assert written.resolve().as_uri() in found["report-monthly"]
+    # A link artifact reads as a Markdown link to the file.
+    assert found["report-monthly-excel"] == (
+        f"[Bảng số liệu 2024-02 (Excel)]({written.resolve().as_uri()})"
+    )
+    assert found["report-monthly-word"] == f"[Báo cáo 2024-02 (Word)]({word.resolve().as_uri()})"
+
+
+def test_a_scheduled_report_covers_the_latest_complete_period(configured, sim, tmp_path,
+                                                              monkeypatch):  # fmt: skip
+    from bridge.pipelines.calendar import local_date
+    from bridge.pipelines.periods import schedule_period
+
+    monkeypatch.setenv("BRIDGE_VAR_DIR", str(tmp_path / "var"))
+    state = flows.periodic_report(schedule="half_yearly", return_state=True)
+    assert state.is_completed(), state.message
+    expected = schedule_period("half_yearly", local_date(datetime.now(UTC)))
+    assert expected.last_day < local_date(datetime.now(UTC))
+    assert len(list((tmp_path / "var" / "reports").glob(f"bao-cao_{expected.label}_*"))) == 2
+    assert "report-half-yearly-word" in artifacts(state)

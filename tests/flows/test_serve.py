@@ -77,8 +77,8 @@ def test_the_periodic_reports_are_served_only_when_enabled(monkeypatch, tmp_path
     enabled = _settings(monkeypatch, tmp_path, BRIDGE_SCHEDULES__REPORTS_ENABLED="true")
     reports = [d for d in serve.build_deployments(enabled) if d.flow_name == "periodic-report"]
     assert {d.name: d.schedules[0].schedule.cron for d in reports} == {
-        "weekly": "0 8 * * 4", "monthly": "0 8 25 * *", "quarterly": "0 8 25 3,6,9,12 *",
-        "yearly": "0 8 10 12 *",
+        "weekly": "0 8 * * 4", "monthly": "0 8 15 * *", "quarterly": "0 8 15 3,6,9,12 *",
+        "half_yearly": "0 8 15 6,12 *", "yearly": "0 8 15 12 *",
     }  # fmt: skip
 
 

@@ -1,5 +1,6 @@
-"""Reports against a simulated world: every figure equals a count made from the simulator's
-ground truth, never from the store; the workbook holds real numbers, dates and a chart.
+"""Reports against a simulated world: every figure of both kinds equals a count made from the
+simulator's ground truth, for a week, a month with the data cut-off, a quarter and 2024-H1;
+the workbook and the Word report are written side by side.
 
 The world: sync and reconcile, a push the tracking system refuses (every completion dies),
 three simulated days later another sync and reconcile without a push. So the store holds done,
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.chart import BarChart
 
 from bridge.cli import main
 from bridge.connectors.http import RetryPolicy
@@ -93,7 +93,7 @@ def ts(text: str | None) -> datetime | None:
 
 
 def expected_status(deadline, completed, started: bool, at: datetime) -> str:
-    """DOMAIN.md section 5, written out again here rather than imported."""
+    """docs/domain.md §5, written out again here rather than imported."""
     if completed is not None and completed <= at:
         return "done_on_time" if deadline is None or completed <= deadline else "done_late"
     if deadline is not None and at > deadline:
@@ -101,7 +101,29 @@ def expected_status(deadline, completed, started: bool, at: datetime) -> str:
     return "in_progress" if started else "not_started"
 
 
-def expected_figures(sim, period: Period, at: datetime, unit: str | None = None) -> dict:
+def belongs(period: Period, at: datetime, received, deadline, completed) -> bool:
+    """docs/domain.md §7, written out again: due in the period, or done in it; an item done
+    before the period its deadline falls in belongs where it was done."""
+    if received is not None and received > at:
+        return False
+    if completed is not None and completed <= at and period.start <= completed < period.end:
+        return True
+    if deadline is not None and period.start <= deadline < period.end:
+        return completed is None or completed >= period.start
+    return False
+
+
+def count(rows: list[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """(unit id, status) pairs → per unit counts."""
+    figures: dict[str, dict[str, int]] = {}
+    for unit_id, status in rows:
+        row = figures.setdefault(unit_id, dict.fromkeys(("counted", *STATUSES), 0))
+        row["counted"] += 1
+        row[status] += 1
+    return figures
+
+
+def expected_tasks(sim, period: Period, at: datetime, unit: str | None = None) -> dict:
     units = canonical_units(sim)
     received = {d["id"]: ts(d["received_at"]) for d in sim.ground_truth("documents")}
     answered = {o["task_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing")}
@@ -109,65 +131,122 @@ def expected_figures(sim, period: Period, at: datetime, unit: str | None = None)
     for d in sim.ground_truth("directives"):
         created = ts(d["created_at"])
         directed[d["document_id"]] = min(created, directed.get(d["document_id"], created))
-    figures: dict[str, dict[str, int]] = {}
-    late: dict[str, tuple] = {}
+    rows, late = [], {}
     for t in sim.ground_truth("tasks"):
         unit_id = units[t["lead_unit"]][0]
-        when = received[t["source_document_id"]]
-        if (unit and unit_id != unit) or not (period.start <= when < period.end) or when > at:
-            continue
         completed = answered.get(t["id"]) or ts(t["completed_at"])
+        deadline = ts(t["deadline"])
+        when = received[t["source_document_id"]]
+        if (unit and unit_id != unit) or not belongs(period, at, when, deadline, completed):
+            continue
         assigned = directed.get(t["source_document_id"])
         started = t["status"] != "NOT_STARTED" or (assigned is not None and assigned <= at)
-        status = expected_status(ts(t["deadline"]), completed, started, at)
-        row = figures.setdefault(unit_id, dict.fromkeys(("received", *STATUSES), 0))
-        row["received"] += 1
-        row[status] += 1
+        status = expected_status(deadline, completed, started, at)
+        rows.append((unit_id, status))
         if status in ("done_late", "overdue"):
-            late[t["id"]] = (
-                status,
-                ts(t["deadline"]),
-                completed if status == "done_late" else None,
-            )
-    return {"units": figures, "late": late}
+            late[t["id"]] = (status, deadline, completed if status == "done_late" else None)
+    return {"units": count(rows), "late": late}
 
 
-def report_figures(built: report.PeriodReport) -> dict[str, dict[str, int]]:
+def expected_documents(sim, deadlines: dict, period: Period, at: datetime) -> dict:
+    """The documents' figures from the ground truth: main handler, receipt, directive and the
+    answer's issue time. The deadline is the store's (the deadline rules have their own
+    tests, tests/unit/test_deadlines.py); a document with none is left out."""
+    units = canonical_units(sim)
+    issued = {o["answers_document_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing")}
+    directed: dict[int, datetime] = {}
+    for d in sim.ground_truth("directives"):
+        created = ts(d["created_at"])
+        directed[d["document_id"]] = min(created, directed.get(d["document_id"], created))
+    rows = []
+    for d in sim.ground_truth("documents"):
+        deadline = deadlines.get(str(d["id"]))
+        if d["secrecy"] or deadline is None:
+            continue
+        completed = issued.get(d["id"])
+        if not belongs(period, at, ts(d["received_at"]), deadline, completed):
+            continue
+        assigned = directed.get(d["id"])
+        started = assigned is not None and assigned <= at
+        rows.append((units[d["main_unit"]][0], expected_status(deadline, completed, started, at)))
+    return count(rows)
+
+
+def store_deadlines(engine) -> dict[str, datetime]:
     return {
-        row.unit_id: {name: getattr(row, name) for name in ("received", *STATUSES)}
-        for row in built.units
-        if row.received
+        d.source_id: d.explicit_deadline or d.computed_deadline
+        for d in report.read_store(engine).documents
+        if d.explicit_deadline or d.computed_deadline
+    }
+
+
+def report_figures(kind) -> dict[str, dict[str, int]]:
+    return {
+        row.unit_id: {name: getattr(row, name) for name in ("counted", *STATUSES)}
+        for row in kind.units
+        if row.counted
     }
 
 
 # --- figures -----------------------------------------------------------------------------
 
+# A week, a month with the data cut-off, a calendar quarter, the first half year with the
+# cut-off (still running at the world's time: counted as it stands), and one unit's year.
+PERIODS = [
+    ("2024-W02", False, None),
+    ("2024-01", True, None),
+    ("2023-Q4", False, None),
+    ("2024-H1", True, None),
+    ("2024", True, "CNTT"),
+]
 
-@pytest.mark.parametrize(
-    ("text", "unit"), [("2024-01", None), ("2023-Q4", None), ("2024-W02", None), ("2024", "CNTT")]
-)
-def test_every_figure_equals_the_ground_truth(world, text, unit):
-    period = parse_period(text)
+
+@pytest.mark.parametrize(("text", "cutoff", "unit"), PERIODS)
+def test_every_task_figure_equals_the_ground_truth(world, text, cutoff, unit):
+    period = parse_period(text, cutoff=cutoff)
     built = report.build_report(world.engine, period, unit, now=world.now)
     at = min(period.last_instant, world.now)
     assert built.as_of == at
-    truth = expected_figures(world.sim, period, at, unit)
-    assert sum(row["received"] for row in truth["units"].values()) >= 5, "too small a sample"
-    assert report_figures(built) == truth["units"]
-    assert built.total.received == sum(row["received"] for row in truth["units"].values())
-    late = {t.source_id: (t.status.value, t.deadline, t.completed_at) for t in built.late}
+    truth = expected_tasks(world.sim, period, at, unit)
+    assert sum(row["counted"] for row in truth["units"].values()) >= 5, "too small a sample"
+    assert report_figures(built.tasks) == truth["units"]
+    late = {
+        line.item.item_id: (line.status.value, line.item.deadline, line.completed_at)
+        for line in built.tasks.late
+    }
     assert late == truth["late"]
-    assert built.undated == 0  # every task of the simulated world links to its source
+
+
+@pytest.mark.parametrize(("text", "cutoff", "unit"), PERIODS[:4])
+def test_every_document_figure_equals_the_ground_truth(world, text, cutoff, unit):
+    period = parse_period(text, cutoff=cutoff)
+    built = report.build_report(world.engine, period, unit, now=world.now)
+    truth = expected_documents(world.sim, store_deadlines(world.engine), period, built.as_of)
+    assert sum(row["counted"] for row in truth.values()) >= 5, "too small a sample"
+    assert report_figures(built.documents) == truth
+    assert len(built.documents.items) == built.documents.total.counted
 
 
 def test_the_sample_holds_every_status_and_a_real_rate(world):
     period = parse_period("2023-10-01..2024-02-04")
-    built = report.build_report(world.engine, period, now=world.now)
-    total = built.total
+    built = report.build_report(world.engine, period, now=world.now, basis="received")
+    total = built.tasks.total
     assert all(getattr(total, name) > 0 for name in STATUSES), total
-    truth = expected_figures(world.sim, period, built.as_of)["units"].values()
-    settled = sum(r["done_on_time"] + r["done_late"] + r["overdue"] for r in truth)
-    assert total.on_time_rate == pytest.approx(sum(r["done_on_time"] for r in truth) / settled)
+    assert 0 < total.on_time_rate < 1
+
+
+def test_days_late_are_working_days(world):
+    from bridge.pipelines.calendar import load_calendar
+
+    calendar = load_calendar()
+    built = report.build_report(world.engine, parse_period("2024-01"), now=world.now)
+    lines = [*built.documents.late, *built.tasks.late]
+    assert lines
+    for line in lines:
+        end = line.completed_at or built.as_of
+        working = calendar.count_working_days(line.item.deadline, end)
+        assert line.days_late == max(1, working)
+        assert line.days_late <= math.ceil((end - line.item.deadline) / timedelta(days=1)) + 1
 
 
 def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world):
@@ -182,13 +261,15 @@ def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world
     today = datetime.now(LOCAL_TZ).date()
     period = parse_period(f"2023-10-01..{today.isoformat()}")
     built = report.build_report(world.engine, period, now=datetime.now(UTC))
-    assert built.total.secret_excluded == len(secret)
-    assert {r.unit_id: r.secret_excluded for r in built.units if r.secret_excluded} == by_unit
+    assert built.secret_excluded == len(secret)
+    rows = built.documents.units
+    assert {r.unit_id: r.secret_excluded for r in rows if r.secret_excluded} == by_unit
     # Nothing else of them: their ids are nowhere in the figures.
     secret_ids = {str(d["id"]) for d in secret}
-    assert not secret_ids & {t.source_id for t in built.late}
+    listed = {line.item.item_id for kind in built.kinds for line in kind.items}
+    assert not secret_ids & listed
     # And a period of the simulated past holds none of them.
-    assert report.build_report(world.engine, parse_period("2024-01")).total.secret_excluded == 0
+    assert report.build_report(world.engine, parse_period("2024-01")).secret_excluded == 0
 
 
 # --- mismatches --------------------------------------------------------------------------
@@ -223,82 +304,64 @@ def test_mismatches_of_one_unit(world):
     assert [m.task_id for m in mine] == [m.task_id for m in every if lead[m.task_id] == unit]
 
 
-# --- the workbook ------------------------------------------------------------------------
+# --- the files ---------------------------------------------------------------------------
 
 
-def test_the_workbook_has_real_numbers_dates_percentages_and_a_chart(world, tmp_path):
+def test_both_files_hold_the_ground_truth_figures(world, tmp_path):
     settings = load_settings(var_dir=tmp_path)
     written = write_report(world.engine, "2024-01", now=world.now, settings=settings)
     assert written.path.parent == tmp_path / "reports" and written.path.suffix == ".xlsx"
+    assert written.docx_path == written.path.with_suffix(".docx") and written.docx_path.is_file()
+    period = parse_period("2024-01", cutoff=True)  # the settings' default: the cut-off
+    assert written.report.period == period
     book = load_workbook(written.path)
-    assert book.sheetnames == [
-        excel.SHEET_COVER, excel.SHEET_SUMMARY, excel.SHEET_LATE, excel.SHEET_MISMATCH
-    ]  # fmt: skip
+    assert book.sheetnames == list(excel.SHEETS)
 
     cover = book[excel.SHEET_COVER]
-    cover_text = {str(c.value) for row in cover.iter_rows() for c in row if c.value is not None}
-    assert settings.agency_name.upper() in cover_text
-    assert "Kỳ báo cáo: Tháng 01/2024" in cover_text
-    dates = {row[0].value: row[1] for row in cover.iter_rows(min_row=6, max_row=15)}
-    assert dates["Từ ngày"].value == datetime(2024, 1, 1)
-    assert dates["Số liệu tính đến"].value == datetime(2024, 1, 31, 23, 59, 59)
-    assert dates["Thời điểm lập báo cáo"].is_date
+    facts = {row[0].value: row[1].value for row in cover.iter_rows(min_row=7, max_row=19)}
+    assert facts["Từ ngày"] == datetime(2023, 12, 15) and facts["Đến ngày"] == datetime(2024, 1, 14)
+    assert facts["Số liệu tính đến"] == datetime(2024, 1, 14, 23, 59, 59)
+    assert "Nghị định 09/2019" in facts["Cách xác định kỳ"]
 
-    summary = book[excel.SHEET_SUMMARY]
-    headers = [c.value for c in summary[1]]
-    assert headers == [title for title, _ in excel.SUMMARY_COLUMNS]
-    assert summary.freeze_panes == "A2"
-    assert all(summary.column_dimensions[col].width > 5 for col in "ABCDEFGHIJK")
-    rows = list(summary.iter_rows(min_row=2, max_row=len(written.report.units) + 2, values_only=1))
-    truth = expected_figures(world.sim, parse_period("2024-01"), written.report.as_of)["units"]
+    truth = expected_tasks(world.sim, period, written.report.as_of)["units"]
+    sheet = book[excel.SHEET_TASKS]
+    first = excel.HEADER_ROW + 1
+    rows = list(sheet.iter_rows(min_row=first, max_row=first + len(written.report.tasks.units),
+                                values_only=True))  # fmt: skip
     for values in rows[:-1]:
-        counts = values[3:9]
-        assert all(isinstance(v, int) for v in counts)
-        expected = truth.get(values[1], dict.fromkeys(("received", *STATUSES), 0))
-        assert list(counts) == [expected[name] for name in ("received", *STATUSES)]
-    total = rows[-1]
-    assert total[2] == "Tổng cộng"
-    assert total[3] == sum(r["received"] for r in truth.values())
-    rate_cells = [summary.cell(row, excel.RATE_COLUMN) for row in range(2, len(rows) + 2)]
-    assert all(c.number_format == excel.PERCENT_FORMAT for c in rate_cells)
-    assert any(isinstance(c.value, float) and 0 <= c.value <= 1 for c in rate_cells)
-    charts = summary._charts
-    assert len(charts) == 1 and isinstance(charts[0], BarChart)
+        expected = truth.get(values[1], dict.fromkeys(("counted", *STATUSES), 0))
+        assert list(values[3:9]) == [expected[name] for name in ("counted", *STATUSES)]
+    assert rows[-1][2] == "Tổng cộng"
+    assert rows[-1][3] == sum(r["counted"] for r in truth.values())
 
-    late = book[excel.SHEET_LATE]
-    assert [c.value for c in late[1]] == [title for title, _ in excel.LATE_COLUMNS]
-    assert late.max_row == len(written.report.late) + 1 > 1
-    first = [c for c in late[2]]
-    assert isinstance(first[5].value, datetime) and first[5].number_format == excel.DATETIME_FORMAT
-    assert isinstance(first[7].value, int)
-    deadline = written.report.late[0].deadline.astimezone(LOCAL_TZ).replace(tzinfo=None)
-    assert first[5].value == deadline  # local wall-clock time, naive
-
-    sheet = book[excel.SHEET_MISMATCH]
-    assert [c.value for c in sheet[1]] == ["STT", *mismatch.COLUMNS]
-    assert sheet.max_row == len(written.mismatches) + 1 > 1
-    assert sheet.freeze_panes == "A2"
+    items = book[excel.SHEET_ITEMS]
+    listed = [r for r in items.iter_rows(min_row=excel.HEADER_ROW + 1, values_only=True) if r[1]]
+    kinds = [r[1] for r in listed if r[1] in ("Văn bản", "Nhiệm vụ")]
+    assert kinds.count("Văn bản") == written.report.documents.total.counted
+    assert kinds.count("Nhiệm vụ") == written.report.tasks.total.counted
 
     text = summary_markdown(written)
-    assert "Tháng 01/2024" in text and "Sai lệch với hệ thống theo dõi" in text
-    assert text == summary_markdown(written.report, written.mismatches)
+    assert "Tháng 01/2024" in text and written.docx_path.name in text
+    assert text.count("file://") == 2
 
 
 def test_out_may_name_a_directory(world, tmp_path):
     written = write_report(world.engine, "2024-Q1", unit="CNTT", out=tmp_path, now=world.now)
     assert written.path.parent == tmp_path
     assert written.path.name.startswith("bao-cao_2024-Q1_CNTT_")
+    assert written.docx_path.parent == tmp_path
 
 
-def test_a_document_converter_can_open_it(world, tmp_path):
+def test_a_document_converter_can_open_both(world, tmp_path):
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if office is None:
         pytest.skip("LibreOffice is not installed here")
     written = write_report(world.engine, "2024-01", out=tmp_path / "r.xlsx", now=world.now)
-    subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), written.path],
-        check=True, timeout=120, capture_output=True,
-    )  # fmt: skip
+    for path in (written.path, written.docx_path):
+        subprocess.run(
+            [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), path],
+            check=True, timeout=120, capture_output=True,
+        )  # fmt: skip
     assert (tmp_path / "r.pdf").stat().st_size > 1000
 
 
@@ -311,28 +374,38 @@ def test_the_summary_picture_shows_the_workbook_figures(world, tmp_path):
     assert preview.main([str(written.path), str(tmp_path / "r.svg")]) == 0
     svg = etree.parse(str(tmp_path / "r.svg"), etree.XMLParser(resolve_entities=False))
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    total = written.report.total
-    assert "Đơn vị" in texts and str(total.received) in texts
+    total = written.report.tasks.total
+    assert "Đơn vị" in texts and str(total.counted) in texts
     bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.get("fill") == "#2f6fb3"]
-    assert len(bars) == len(written.report.units)
+    assert len(bars) == len(written.report.tasks.units)
 
 
 # --- the command -------------------------------------------------------------------------
 
 
-def test_bridge_report_writes_the_file_and_prints_a_summary(world, tmp_path, monkeypatch, capsys):
+def test_bridge_report_writes_both_files_and_prints_a_summary(world, tmp_path, monkeypatch,
+                                                             capsys):  # fmt: skip
     monkeypatch.setenv("BRIDGE_DATABASE_URL", world.url)
     monkeypatch.setenv("BRIDGE_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("BRIDGE_CONFIG", raising=False)
     assert main(["report", "--period", "2024-W02", "--unit", "CNTT"]) == 0
-    path, line = capsys.readouterr().out.strip().splitlines()
-    assert Path(path).is_file() and Path(path).parent == tmp_path / "reports"
-    assert "2024-W02_CNTT" in Path(path).name
-    assert line.startswith("Tuần 2 năm 2024") and "tỷ lệ đúng hạn" in line
+    captured = capsys.readouterr()
+    xlsx, docx, title, *lines = captured.out.strip().splitlines()
+    assert "agency_name is still the placeholder 'Sở ... tỉnh ...'" in captured.err
+    assert Path(xlsx).is_file() and Path(xlsx).parent == tmp_path / "reports"
+    assert Path(docx).is_file() and Path(docx).suffix == ".docx"
+    assert "2024-W02_CNTT" in Path(xlsx).name
+    assert title.startswith("Tuần 2 năm 2024")
+    assert lines[0].strip().startswith("Văn bản đến có thời hạn xử lý:")
+    assert lines[1].strip().startswith("Nhiệm vụ được giao:") and "tỷ lệ đúng hạn" in lines[1]
 
     out = tmp_path / "chosen.xlsx"
-    assert main(["report", "--period", "2024-01-08..2024-01-14", "--out", str(out)]) == 0
-    assert capsys.readouterr().out.startswith(str(out)) and out.is_file()
+    assert main(["report", "--period", "2024-01", "--calendar", "--basis", "received",
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert printed.startswith(str(out)) and out.is_file() and out.with_suffix(".docx").is_file()
+    assert "Tháng 01/2024:" in printed  # calendar days: no cut-off in the title
+    assert load_workbook(out)[excel.SHEET_COVER]["B8"].value == datetime(2024, 1, 31)
 
 
 @pytest.mark.parametrize(
@@ -340,6 +413,7 @@ def test_bridge_report_writes_the_file_and_prints_a_summary(world, tmp_path, mon
     [
         (["--period", "2024-W54"], "weeks 1 to 52"),
         (["--period", "last week"], "is not a period"),
+        (["--period", "2024-H3"], "H1 or H2"),
         (["--period", "2024-01", "--unit", "NOPE"], "unknown unit 'NOPE'"),
         (["--period", "2024-01", "--out", "r.pdf"], ".xlsx"),
     ],
@@ -350,9 +424,29 @@ def test_bridge_report_refuses_bad_input_with_exit_2(world, monkeypatch, capsys,
     assert says in capsys.readouterr().err
 
 
-def test_days_late_are_started_days(world):
-    built = report.build_report(world.engine, parse_period("2024-01"), now=world.now)
-    for task in built.late:
-        end = task.completed_at or built.as_of
-        assert task.days_late == math.ceil((end - task.deadline) / timedelta(days=1))
-        assert task.days_late >= 1
+# --- the units' reasons --------------------------------------------------------------------
+
+
+def test_a_units_progress_note_in_the_tracking_system_is_its_reason(tmp_path):
+    """The tracking system's free text on a task (the latest progress report's text) is read
+    into ``tasks.notes`` and shown as the reason of a late task."""
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    database.upgrade(url)
+    engine = database.connect(url)
+    try:
+        with SimulatorCluster(size=60, seed=5) as sim:
+            token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=FAST)
+            tracking = TrackingConnector(sim.tracking_url, token=token, policy=FAST)
+            catalog = sync.Catalog.load()
+            sync.sync_system(engine, tracking, catalog)
+            open_task = next(t["id"] for t in sim.ground_truth("tasks") if t["status"] != "DONE")
+            reason = "Chờ ý kiến thẩm định của Sở Tài chính"
+            tracking.report_progress(
+                open_task, "test-note-1", reason, 40, datetime.fromisoformat(sim.now())
+            )
+            sync.sync_system(engine, tracking, catalog)
+        notes = {t.source_id: t.notes for t in report.read_store(engine).tasks}
+        assert notes[open_task] == reason
+        assert sum(1 for n in notes.values() if n) == 1  # nobody else wrote one
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from bridge.pipelines import mismatch, reconcile, report
 from bridge.pipelines.mismatch import Cause
 from bridge.pipelines.periods import parse_period
-from bridge.schemas import Directive, DocumentKey
+from bridge.schemas import Assignment, Directive, DocumentKey
 from bridge.store import queries
 from bridge.store.queries import Page
 from tests.store.factories import ICT, document, task
@@ -50,6 +50,24 @@ def _world(engine) -> None:
                 created_at=datetime(2024, 2, 8, 15, 0, tzinfo=ICT),
             )
         ],
+        assignments=[
+            Assignment(
+                system="ioffice",
+                document_source_id="VBD-3",
+                directive_source_id="CD-3",
+                unit_id="SO-TC",
+                role="main",
+                assigned_at=datetime(2024, 2, 8, 15, 0, tzinfo=ICT),
+            ),
+            Assignment(
+                system="ioffice",
+                document_source_id="VBD-3",
+                directive_source_id="CD-3",
+                unit_id="SO-TTTT",
+                role="coordinating",
+                assigned_at=datetime(2024, 2, 8, 15, 0, tzinfo=ICT),
+            ),
+        ],
         secret_skips=Counter({("SO-TTTT", date(2024, 2, 9)): 2, ("", date(2024, 3, 1)): 1}),
     )
     done = {"status": "done", "completed_at": datetime(2024, 2, 12, 8, 0, tzinfo=ICT)}
@@ -89,25 +107,52 @@ def test_mismatch_causes_from_the_store(engine):
 def test_the_report_reads_links_directives_and_secret_counts(engine):
     _world(engine)
     reconcile.reconcile(engine, NOW)
-    february = parse_period("2024-02")
+    february = parse_period("2024-02")  # calendar days
     as_of = datetime(2024, 2, 10, 12, 0, tzinfo=ICT)
-    built = report.build_report(engine, february, now=as_of)
-    rows = {r.unit_id: r for r in built.units}
+    built = report.build_report(engine, february, now=as_of, basis="received")
+    rows = {r.unit_id: r for r in built.tasks.units}
     # NV-1: received 7/2, no response chosen (ambiguous), tracking done 12/2: not yet done on
     # 10/2, deadline 21/2, tracking shows done today so work had started: in progress.
     # NV-3: received 8/2, directed 8/2 15:00, answered 12/2: in progress on 10/2.
     # NV-4: same source, due 9/2 17:00: overdue on 10/2.
     # NV-2: no source document: undated.
-    assert (rows["SO-TTTT"].received, rows["SO-TTTT"].in_progress) == (2, 2)
-    assert (rows["SO-TC"].received, rows["SO-TC"].overdue) == (1, 1)
-    assert built.undated == 1
-    assert rows["SO-TTTT"].secret_excluded == 2 and built.total.secret_excluded == 2
-    (late,) = built.late
-    assert late.source_id == "NV-4" and late.days_late == 1
+    assert (rows["SO-TTTT"].counted, rows["SO-TTTT"].in_progress) == (2, 2)
+    assert (rows["SO-TC"].counted, rows["SO-TC"].overdue) == (1, 1)
+    assert built.tasks.undated == 1
+    docs = {r.unit_id: r for r in built.documents.units}
+    assert docs["SO-TTTT"].secret_excluded == 2 and built.secret_excluded == 2
+    (late,) = built.tasks.late
+    # Due Friday 9/2 17:00, the figures stand on Saturday 10/2 (Tết): one day, the minimum.
+    assert late.item.item_id == "NV-4" and late.days_late == 1
+    # NV-2's notes are the unit's reason, read back from the store.
+    notes = {t.source_id: t.notes for t in report.read_store(engine).tasks}
+    assert notes["NV-2"] == "Chờ số liệu"
 
-    after = report.build_report(engine, february, now=NOW + timedelta(days=30))
-    rows = {r.unit_id: r for r in after.units}
+    after = report.build_report(engine, february, now=NOW + timedelta(days=30), basis="received")
+    rows = {r.unit_id: r for r in after.tasks.units}
     # At February's end: NV-3 done on time by its response (12/2 ≤ 21/2); NV-1 done on time
     # by the tracking system's own completion time, no response being linked.
     assert rows["SO-TTTT"].done_on_time == 2
     assert after.as_of == february.last_instant
+
+
+def test_documents_count_for_their_main_handler_with_the_computed_deadline(engine):
+    _world(engine)
+    reconcile.reconcile(engine, NOW)
+    facts = {d.source_id: d for d in report.read_store(engine).documents}
+    # Received during Tết 2024 (8–14/2 off): 5 working days are 15, 16, 19, 20 and 21/2.
+    for source_id in ("VBD-1", "VBD-3"):
+        due = facts[source_id].computed_deadline.astimezone(ICT)
+        assert (due.date(), due.hour) == (date(2024, 2, 21), 17)
+    built = report.build_report(engine, parse_period("2024-02"), now=NOW + timedelta(days=30))
+    docs = {r.unit_id: r for r in built.documents.units}
+    # VBD-3: main handler SO-TC (the directive), answered 12/2: on time; SO-TTTT coordinates.
+    assert (docs["SO-TC"].counted, docs["SO-TC"].done_on_time) == (1, 1)
+    assert (docs["SO-TTTT"].counted, docs["SO-TTTT"].coordinating) == (0, 1)
+    # VBD-1: two answers match, so none is chosen; no directive: its receiving unit, unknown
+    # here. Due 21/2 and open at February's end: overdue, 6 working days (22–23, 26–29/2).
+    assert (docs[""].counted, docs[""].overdue) == (1, 1)
+    overdue = {line.item.item_id: line.days_late for line in built.documents.late}
+    assert overdue == {"VBD-1": 6}
+    (line,) = [x for x in built.documents.items if x.item.item_id == "VBD-3"]
+    assert line.item.response_code == "3/STTTT-VP" and line.coordinating_names == ("SO-TTTT",)

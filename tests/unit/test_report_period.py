@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -27,6 +28,9 @@ from bridge.pipelines.periods import PeriodError, parse_period, schedule_period
         ("2024-Q4", "quarter", date(2024, 10, 1), date(2024, 12, 31), "2024-Q4"),
         ("2024-q1", "quarter", date(2024, 1, 1), date(2024, 3, 31), "2024-Q1"),
         ("2024", "year", date(2024, 1, 1), date(2024, 12, 31), "2024"),
+        ("2024-H1", "half", date(2024, 1, 1), date(2024, 6, 30), "2024-H1"),
+        ("2024-h2", "half", date(2024, 7, 1), date(2024, 12, 31), "2024-H2"),
+        ("2024-9M", "nine_months", date(2024, 1, 1), date(2024, 9, 30), "2024-9M"),
         (" 2024-11-01..2024-11-30 ", "range", date(2024, 11, 1), date(2024, 11, 30),
          "2024-11-01..2024-11-30"),
         ("2024-11-05..2024-11-05", "range", date(2024, 11, 5), date(2024, 11, 5),
@@ -73,6 +77,7 @@ def test_instants_are_local_midnights_and_the_end_is_exclusive():
         ("2024-13", "month must be 01 to 12"),
         ("2024-00", "month must be 01 to 12"),
         ("2024-Q5", "Q1 to Q4"),
+        ("2024-H3", "H1 or H2"),
         ("2024-11-31..2024-12-01", "YYYY-MM-DD"),
         ("2024-12-01..2024-11-01", "ends before it starts"),
         ("November", "is not a period"),
@@ -91,14 +96,91 @@ def test_titles_are_vietnamese():
     assert parse_period("2024-11").title_vi() == "Tháng 11/2024"
     assert parse_period("2024-Q4").title_vi() == "Quý 4 năm 2024"
     assert parse_period("2024").title_vi() == "Năm 2024"
+    assert parse_period("2024-H1").title_vi() == "6 tháng đầu năm 2024"
+    assert parse_period("2024-H2").title_vi() == "6 tháng cuối năm 2024"
+    assert parse_period("2024-9M").title_vi() == "9 tháng năm 2024"
+    assert parse_period("2024-11", cutoff=True).title_vi() == (
+        "Tháng 11/2024 (số liệu từ ngày 15/10/2024 đến ngày 14/11/2024)"
+    )
+    assert "Nghị định 09/2019" in parse_period("2024-11", cutoff=True).basis_vi()
+    assert parse_period("2024-11").basis_vi() == "Theo ngày dương lịch"
 
 
-def test_schedules_cover_the_previous_week_and_the_running_month_quarter_year():
+# Decree 09/2019/NĐ-CP art. 12, written out day by day (docs/domain.md §7).
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2024-01", date(2023, 12, 15), date(2024, 1, 14)),
+        ("2024-03", date(2024, 2, 15), date(2024, 3, 14)),
+        ("2024-12", date(2024, 11, 15), date(2024, 12, 14)),
+        ("2024-Q1", date(2023, 12, 15), date(2024, 3, 14)),
+        ("2024-Q2", date(2024, 3, 15), date(2024, 6, 14)),
+        ("2024-Q4", date(2024, 9, 15), date(2024, 12, 14)),
+        ("2024-H1", date(2023, 12, 15), date(2024, 6, 14)),
+        ("2024-H2", date(2024, 6, 15), date(2024, 12, 14)),
+        ("2024-9M", date(2023, 12, 15), date(2024, 9, 14)),
+        ("2024", date(2023, 12, 15), date(2024, 12, 14)),
+        # Weeks and ranges have no cut-off.
+        ("2024-W48", date(2024, 11, 25), date(2024, 12, 1)),
+        ("2024-11-01..2024-11-30", date(2024, 11, 1), date(2024, 11, 30)),
+    ],
+)
+def test_the_data_cut_off_of_each_period(text, first, last):
+    period = parse_period(text, cutoff=True)
+    assert (period.first_day, period.last_day) == (first, last)
+
+
+def test_scheduled_runs_cover_the_latest_complete_period():
     thursday = date(2024, 11, 28)  # in 2024-W48
     assert schedule_period("weekly", thursday).label == "2024-W47"
     assert schedule_period("weekly", date(2025, 1, 2)).label == "2024-W52"
-    assert schedule_period("monthly", date(2024, 11, 25)).label == "2024-11"
-    assert schedule_period("quarterly", date(2024, 12, 25)).label == "2024-Q4"
-    assert schedule_period("yearly", date(2024, 12, 10)).label == "2024"
+    # With the cut-off (the default), the run on the 15th covers up to the 14th.
+    monthly = schedule_period("monthly", date(2024, 11, 15))
+    assert (monthly.label, monthly.first_day, monthly.last_day) == (
+        "2024-11", date(2024, 10, 15), date(2024, 11, 14)
+    )  # fmt: skip
+    assert schedule_period("monthly", date(2024, 11, 14)).label == "2024-10"
+    assert schedule_period("quarterly", date(2024, 12, 15)).label == "2024-Q4"
+    assert schedule_period("half_yearly", date(2024, 6, 15)).label == "2024-H1"
+    assert schedule_period("yearly", date(2024, 12, 15)).label == "2024"
+    assert schedule_period("yearly", date(2024, 12, 14)).label == "2023"
+    # A plain calendar period when asked: the previous complete month.
+    assert schedule_period("monthly", date(2024, 12, 1), cutoff=False).label == "2024-11"
+    assert schedule_period("monthly", date(2024, 11, 30), cutoff=False).label == "2024-10"
     with pytest.raises(PeriodError, match="weekly, monthly"):
         schedule_period("daily", thursday)
+
+
+@pytest.mark.parametrize("cutoff", [True, False])
+@pytest.mark.parametrize("schedule", ["weekly", "monthly", "quarterly", "half_yearly", "yearly"])
+def test_the_scheduled_runs_of_a_year_cover_every_day_exactly_once(schedule, cutoff):
+    """Run the schedule on every day of 2023–2025 (whatever day its cron names, each run covers
+    the latest complete period) and count how often each day of 2024 is covered."""
+    covered: dict[date, int] = {}
+    seen = set()
+    day = date(2023, 1, 1)
+    while day <= date(2025, 12, 31):
+        period = schedule_period(schedule, day, cutoff=cutoff)
+        if period.label not in seen:
+            seen.add(period.label)
+            span = period.first_day
+            while span <= period.last_day:
+                covered[span] = covered.get(span, 0) + 1
+                span += timedelta(days=1)
+        day += timedelta(days=1)
+    day = date(2024, 1, 1)
+    while day <= date(2024, 12, 31):
+        assert covered.get(day) == 1, (schedule, cutoff, day)
+        day += timedelta(days=1)
+    # And each run's period ends before the run and starts the day after the previous one's.
+    periods = sorted({schedule_period(schedule, d, cutoff) for d in _days(2024)},
+                     key=lambda p: p.first_day)  # fmt: skip
+    for before, after in pairwise(periods):
+        assert after.first_day == before.last_day + timedelta(days=1)
+
+
+def _days(year: int):
+    day = date(year, 1, 1)
+    while day.year == year:
+        yield day
+        day += timedelta(days=1)

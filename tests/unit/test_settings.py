@@ -71,3 +71,24 @@ def test_a_named_config_file_that_does_not_exist_is_an_error(clean_env, monkeypa
     monkeypatch.setenv("BRIDGE_CONFIG", str(clean_env / "nope.toml"))
     assert cli.main(["config"]) == 2
     assert "nope.toml, which does not exist" in capsys.readouterr().err
+
+
+def test_report_settings_default_to_placeholders_the_cut_off_and_the_due_basis(clean_env):
+    settings = load_settings()
+    # No real agency name as a default: the 2025 reorganisation renamed them.
+    assert settings.agency_name == "Sở ... tỉnh ..."
+    assert (settings.reports.basis, settings.reports.calendar_periods) == ("due", False)
+    assert settings.reports.monthly_cron == "0 8 15 * *"  # the day after the cut-off
+
+
+def test_report_settings_from_the_file_and_a_wrong_basis_named(clean_env, monkeypatch):
+    (clean_env / "bridge.toml").write_text(
+        '[reports]\nbasis = "received"\ncalendar_periods = true\nagency_abbreviation = "SKHCN"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings()
+    assert settings.reports.basis == "received" and settings.reports.calendar_periods
+    assert settings.reports.agency_abbreviation == "SKHCN"
+    monkeypatch.setenv("BRIDGE_REPORTS__BASIS", "sent")
+    with pytest.raises(ValueError, match="basis"):
+        load_settings()
