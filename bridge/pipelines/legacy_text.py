@@ -163,3 +163,10 @@ def to_unicode(text: str) -> str:
     if not readings:
         return text
     return min(readings, key=_invalid_clusters)  # min keeps the first (TCVN3) on a tie
+
+
+def lines_to_unicode(text: str) -> str:
+    """``text`` in NFC with each line converted on its own: a pasted header keeps its legacy
+    lines ("Sè: 07/Q§-UBND") beside Unicode ones, and one Unicode line must not stop the
+    others from being read."""
+    return "\n".join(to_unicode(line) for line in unicodedata.normalize("NFC", text).split("\n"))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -121,7 +122,7 @@ def _groups(notation: str) -> list[str]:
     return groups
 
 
-def _match_code(text: str, pos: int = 0) -> tuple[NumberNotation, int] | None:
+def match_code(text: str, pos: int = 0) -> tuple[NumberNotation, int] | None:
     """The number/notation starting exactly at ``pos``, with where it ends."""
     party = _PARTY.match(text, pos)
     if party and (kind := _type_code(party["type"], party=True)):
@@ -180,7 +181,7 @@ def _end_of_groups(match: re.Match[str], name: str, groups: list[str]) -> int:
 def parse_number_notation(text: str) -> NumberNotation | None:
     """Split a number/notation as written; None when the text holds none."""
     code = nfc(text)
-    found = _match_code(code, _LABEL.match(code).end())
+    found = match_code(code, _LABEL.match(code).end())
     return found[0] if found else None
 
 
@@ -237,7 +238,7 @@ _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})(?!
 # edXML and ISO: "2019/01/16", "2024-02-05"
 _YMD = re.compile(r"(?<!\d)(?P<y>\d{4})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?!\d)")
 # "Bình Định, ngày 22 tháng 9 năm 2017": the place is what precedes ", ngày".
-_PLACE = re.compile(r"(?P<place>[^\W\d_][^,\n]{1,60}?)\s*,\s*ngày\s+\d", re.IGNORECASE)
+_PLACE = re.compile(r"(?P<place>[^\W\d_][^,\n\d]{1,60}?)\s*,\s*(?P<ngay>ngày)\s+\d", re.IGNORECASE)
 
 
 def _date_of(match: re.Match[str] | None) -> date | None:
@@ -258,15 +259,19 @@ def parse_date(text: str) -> date | None:
     return _date_of(min(found, key=lambda m: m.start()))
 
 
-def parse_place_and_date(text: str) -> tuple[str | None, date | None]:
+def parse_place_and_date(
+    text: str, *, cited_at: Collection[int] = ()
+) -> tuple[str | None, date | None]:
     """("Bình Định", 2017-09-22) from "Bình Định, ngày 22 tháng 9 năm 2017".
 
     Only header forms count: the words form, or a line holding nothing but a date. A date
-    inside a sentence ("gửi trước ngày 10/3/2023") is a deadline, not the document's date.
+    inside a sentence ("gửi trước ngày 10/3/2023") is a deadline, not the document's date, and
+    the dates starting at ``cited_at`` are cited documents' ("Kết luận số 25-KL/TW ngày ...").
     """
     text = nfc(text)
-    place = _PLACE.search(text)
-    day = _date_of(_WORDS_DATE.search(text))
+    place = next((m for m in _PLACE.finditer(text) if m.start("ngay") not in cited_at), None)
+    words = (m for m in _WORDS_DATE.finditer(text) if m.start() not in cited_at)
+    day = _date_of(next(words, None))
     if day is None:
         for line in text.splitlines():
             stripped = line.strip(" .")
@@ -337,10 +342,13 @@ def _first_code(text: str) -> NumberNotation | None:
 
 def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     """Every field the text states, under the keys of `bridge parse --json`; absent keys were
-    not found. Deadlines are read by the deadline engine (DOMAIN.md section 6)."""
-    from bridge.pipelines import deadlines  # the engine imports nothing of this module
+    not found. Deadlines are read by the deadline engine (DOMAIN.md section 6); "citations"
+    lists the documents the text cites (pipelines/citations.py), the text's own code aside."""
+    from bridge.pipelines import citations, deadlines  # neither imports parse_text
+    from bridge.pipelines.legacy_text import lines_to_unicode
 
-    text = nfc(text)
+    # Header lines may be legacy TCVN3/VNI while the rest is Unicode: each line on its own.
+    text = lines_to_unicode(text)
     found: dict[str, object] = {}
     code = _first_code(text)
     if code is not None:
@@ -355,7 +363,10 @@ def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     if type_code is not None:
         shown = DocumentType(type_code)
         found.update(type_code=shown.notation_code, type_name=_TYPE_NAMES[type_code])
-    place, day = parse_place_and_date(text)
+    codes = citations.find_codes(text)
+    cited = citations.cited_among(codes)
+    cited_at = {c.day_at for c in codes if c.day_at is not None}
+    place, day = parse_place_and_date(text, cited_at=cited_at)
     if day is not None:
         found["date"] = day.isoformat()
     if place is not None:
@@ -380,4 +391,6 @@ def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
             result = deadlines.compute_deadline(received, text=text, doc_date=anchor)
             if result.rule == "text":
                 found["deadline"] = result.due.isoformat()
+    if cited:
+        found["citations"] = [citation.as_json() for citation in cited]
     return found
