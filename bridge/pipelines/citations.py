@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bridge.pipelines.parsing import NumberNotation, match_code
+from bridge.pipelines.notation import NumberNotation, match_code
 from bridge.schemas.codes import DocumentType
 
 # Where a code may start: a number not glued to a word, a "/" or a "-" ("2023/QĐ" inside
