@@ -74,7 +74,11 @@ class Citation:
 
     def as_json(self) -> dict[str, object]:
         """The keys of `bridge parse --json`'s top level, for this cited document."""
-        found: dict[str, object] = {"number": self.code.number, "notation": self.code.notation}
+        found: dict[str, object] = {
+            "code": self.code.code,  # "25-KL/TW": a party notation is not "25/KL/TW"
+            "number": self.code.number,
+            "notation": self.code.notation,
+        }
         if self.type is not None:
             found["type_code"] = self.type.notation_code  # "" for công văn, as at the top
             found["type_name"] = self.type.label

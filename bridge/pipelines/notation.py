@@ -76,6 +76,12 @@ class NumberNotation:
     issuer: str | None
     year: int | None = None
     drafting_unit: str | None = None
+    party: bool = False  # number-TYPE/ISSUER
+
+    @property
+    def code(self) -> str:
+        """Number and notation as one writes them: "07/QĐ-UBND", "25-KL/TW"."""
+        return f"{self.number}{'-' if self.party else '/'}{self.notation}"
 
 
 def nfc(text: str) -> str:
@@ -128,7 +134,9 @@ def match_code(text: str, pos: int = 0) -> tuple[NumberNotation, int] | None:
         if party["s2"].strip() == party["s2"] or _code_like(groups[0]):
             issuer = "-".join(_as_written(group) for group in groups)
             written = kind.notation_code or kind.value  # "12-CV/TU": công văn shows its CV
-            code = NumberNotation(party["number"], f"{written}/{issuer}", kind.value, issuer)
+            code = NumberNotation(
+                party["number"], f"{written}/{issuer}", kind.value, issuer, party=True
+            )
             return code, _end_of_groups(party, "issuer", groups)
     match = _ADMIN.match(text, pos)
     if not match:
