@@ -91,8 +91,16 @@ class Citation:
         return found
 
 
+# A law is cited with its name before its number: "Luật Doanh nghiệp số 59/2020/QH14". The
+# capital keeps "pháp luật về ... số" out.
+_NAMED_LAW_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(\"“,;]))(?P<word>Hiến pháp|Bộ luật|Luật|Pháp lệnh)\s+[^\W\d_][^\d,;:()]{0,80}?"
+    r"\s+số\s*[:.]?\s*$"
+)
+
+
 def _cited_type(code: NumberNotation, before: str) -> DocumentType | None:
-    word = _TYPE_WORD_BEFORE.search(before[-60:])
+    word = _TYPE_WORD_BEFORE.search(before[-60:]) or _NAMED_LAW_BEFORE.search(before[-120:])
     named = _BY_WORD.get(word["word"].lower()) if word else None
     written = DocumentType(code.type_code) if code.type_code else None
     if written is None or (written is DocumentType.CONG_VAN and named is not None):

@@ -190,12 +190,21 @@ _VIETNAMESE_LETTERS = frozenset(_LOWER)
 
 
 def invalid_syllables(text: str) -> int:
-    """How many words with a Vietnamese letter in ``text`` are no Vietnamese syllable
-    ("Qẹ", "Maọt", "hoaùch"). Used to choose between legacy readings and to confirm one."""
-    count = 0
-    for word in re.findall(r"[^\W\d_]+", text.lower()):
+    """How many words with a non-ASCII character in ``text`` are no written Vietnamese syllable
+    ("Qẹ", "Maọt", "hoaùch", "C«ng", "KhÈn"). Chooses between legacy readings and confirms
+    one; words in plain ASCII ("UBND", "VP") say nothing."""
+    text = unicodedata.normalize("NFC", text)
+    # A mark left over after composing sits on a letter Vietnamese has not ("ọ̆").
+    count = sum(1 for char in text if unicodedata.combining(char))
+    for word in _WORD.findall(text):
         if word.isascii():
-            continue  # "ubnd", "vp": abbreviations and plain words say nothing
+            continue
+        if not word.isalpha() or any(
+            second.isupper() and first.islower() for first, second in pairwise(word)
+        ):
+            count += 1  # "C«ng": a symbol inside a word; "KhÈn": a capital after a small letter
+            continue
+        word = word.lower()
         decomposed = unicodedata.normalize("NFD", word)
         tones = sum(char in _TONES for char in decomposed)
         bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
@@ -246,8 +255,9 @@ def to_unicode(text: str) -> str:
     if not readings:
         return text
     best = min(readings, key=_reading_score)  # min keeps the first (TCVN3) on a tie
-    # A reading must make more words Vietnamese than the text had: "Noël" stays "Noël".
-    return best if invalid_syllables(best) < invalid_syllables(text) else text
+    # A reading must be Vietnamese, or more so than the text was: "Noël" stays "Noël".
+    wrong = invalid_syllables(best)
+    return best if wrong == 0 or wrong < invalid_syllables(text) else text
 
 
 def _reading_score(reading: str) -> tuple[int, int, int]:
