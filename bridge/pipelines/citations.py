@@ -65,27 +65,32 @@ _NOT_AN_ISSUER = re.compile(
 
 @dataclass(frozen=True)
 class Citation:
-    code: NumberNotation
+    code: NumberNotation | None  # None for a law cited by its name alone
     type: DocumentType | None
     day: date | None
-    start: int  # where the code starts in the text
+    start: int  # where the citation starts in the text
     header: bool  # on a "Số:" header line: the text's own code, not a citation
     day_at: int | None = None  # where its date ("ngày ...") starts in the text
+    title: str | None = None  # "Luật Tổ chức chính quyền địa phương"
+    year: int | None = None  # "Hiến pháp ... năm 2013"
 
     def as_json(self) -> dict[str, object]:
         """The keys of `bridge parse --json`'s top level, for this cited document."""
-        found: dict[str, object] = {
-            "code": self.code.code,  # "25-KL/TW": a party notation is not "25/KL/TW"
-            "number": self.code.number,
-            "notation": self.code.notation,
-        }
+        found: dict[str, object] = {}
+        if self.code is not None:
+            found["code"] = self.code.code  # "25-KL/TW": a party notation is not "25/KL/TW"
+            found["number"] = self.code.number
+            found["notation"] = self.code.notation
+        if self.title is not None:
+            found["title"] = self.title
         if self.type is not None:
             found["type_code"] = self.type.notation_code  # "" for công văn, as at the top
             found["type_name"] = self.type.label
-        if self.code.issuer is not None:
+        if self.code is not None and self.code.issuer is not None:
             found["issuer"] = self.code.issuer
-        if self.code.year is not None:
-            found["year"] = self.code.year
+        year = self.code.year if self.code is not None else self.year
+        if year is not None:
+            found["year"] = year
         if self.day is not None:
             found["date"] = self.day.isoformat()
         return found
@@ -115,6 +120,11 @@ def _day_after(text: str, end: int, year: int | None) -> tuple[date | None, int 
     match = _DATE_AFTER.match(text, end)
     if match is None or (match["by"] and _NOT_AN_ISSUER.search(match["by"])):
         return None, None
+    return _written_date(match, year)
+
+
+def _written_date(match: re.Match[str], year: int | None) -> tuple[date | None, int | None]:
+    """The date of a match of _DATE_FORMS (the notation's ``year`` when it leaves it out)."""
     if match["iy"]:
         y, m, d = match["iy"], match["im"], match["id"]
     elif match["wd"]:
@@ -149,25 +159,65 @@ def find_codes(text: str) -> list[Citation]:
     return found
 
 
+# A law, code, ordinance or the constitution cited by its name and the day it was passed, as
+# "Căn cứ" lines do: "Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
+# "Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam năm 2013". The name is words only.
+_NAMED_LAW = re.compile(
+    r"(?<![^\s(\"“,;])(?P<title>(?P<word>Hiến pháp|Bộ luật|Luật|Pháp lệnh)"
+    r"(?:,?[ \t]+[^\W\d_]+){1,30}?)"
+    r"(?:[ \t]*,?[ \t]+(?P<ngay>ngày)[ \t]*:?[ \t]*"
+    + _DATE_FORMS
+    + r"|[ \t]+năm[ \t]+(?P<only_year>(?:19|20)\d\d)(?!\d))"
+)
+
+
+def find_named_laws(text: str) -> list[Citation]:
+    """The laws ``text`` (NFC) cites by name with their date (or year), in order."""
+    found = []
+    for match in _NAMED_LAW.finditer(text):
+        if _NOT_AN_ISSUER.search(match["title"]):
+            continue  # "Luật Đất đai, gửi trước ngày 10/10": a deadline
+        kind = _BY_WORD[match["word"].lower()]
+        if match["only_year"]:
+            year, day, day_at = int(match["only_year"]), None, None
+        else:
+            year = None
+            day, day_at = _written_date(match, None)
+            if day is None:
+                continue
+        title = " ".join(match["title"].split())
+        found.append(Citation(None, kind, day, match.start(), False, day_at, title, year))
+    return found
+
+
 def find_citations(text: str) -> list[Citation]:
-    """The documents ``text`` (NFC) cites: every code but the first one on a header line,
-    each document once (the first mention that gives a date gives it)."""
-    return cited_among(find_codes(text))
+    """The documents ``text`` (NFC) cites: every code but the first one on a header line and
+    every law cited by name, each document once (a later mention may give the date)."""
+    return read_citations(text)[0]
 
 
-def cited_among(codes: list[Citation]) -> list[Citation]:
-    """``find_citations`` on codes already found."""
+def read_citations(text: str) -> tuple[list[Citation], set[int]]:
+    """``find_citations``, and where the cited documents' dates start in ``text`` (those dates
+    are not the text's own)."""
+    codes = find_codes(text)
     own = next((c for c in codes if c.header), None)
-    by_code: dict[tuple[str, str], Citation] = {}
-    for citation in codes:
-        if citation is own:
-            continue
-        key = (citation.code.number.lstrip("0"), citation.code.notation.upper().replace("Đ", "D"))
-        if key not in by_code or (by_code[key].day is None and citation.day is not None):
-            by_code[key] = citation if key not in by_code else _with_day(by_code[key], citation)
-    return sorted(by_code.values(), key=lambda c: c.start)
+    cited: dict[tuple[str, str], Citation] = {}
+    for citation in [c for c in codes if c is not own] + find_named_laws(text):
+        if citation.code is not None:
+            number, notation = citation.code.number, citation.code.notation
+            key = (number.lstrip("0"), notation.upper().replace("Đ", "D"))
+        else:
+            key = ("", (citation.title or "").lower())
+        if key not in cited:
+            cited[key] = citation
+        elif cited[key].day is None and citation.day is not None:
+            cited[key] = _with_day(cited[key], citation)
+    dates_at = {c.day_at for c in [*codes, *cited.values()] if c.day_at is not None}
+    return sorted(cited.values(), key=lambda c: c.start), dates_at
 
 
 def _with_day(first: Citation, later: Citation) -> Citation:
     kind = first.type or later.type
-    return Citation(first.code, kind, later.day, first.start, first.header, later.day_at)
+    return Citation(
+        first.code, kind, later.day, first.start, first.header, later.day_at, first.title
+    )

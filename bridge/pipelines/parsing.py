@@ -196,9 +196,7 @@ def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     if type_code is not None:
         shown = DocumentType(type_code)
         found.update(type_code=shown.notation_code, type_name=_TYPE_NAMES[type_code])
-    codes = citations.find_codes(text)
-    cited = citations.cited_among(codes)
-    cited_at = {c.day_at for c in codes if c.day_at is not None}
+    cited, cited_at = citations.read_citations(text)
     place, day = parse_place_and_date(text, cited_at=cited_at)
     if day is not None:
         found["date"] = day.isoformat()

@@ -237,6 +237,43 @@ def test_the_text_own_number_is_no_citation_and_each_document_is_cited_once():
     assert cited == [("54/2023/QĐ-UBND", date(2023, 10, 4)), ("25-KL/TW", None)]
 
 
+NAMED_LAWS = [
+    # text, title, type, date, year
+    ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+     "Luật Tổ chức chính quyền địa phương", "Luật", date(2015, 6, 19), None),
+    ("Căn cứ Bộ luật Lao động ngày 20/11/2019;", "Bộ luật Lao động", "Bộ luật",
+     date(2019, 11, 20), None),
+    ("Căn cứ Pháp lệnh Ưu đãi người có công với cách mạng ngày 09 tháng 12 năm 2020;",
+     "Pháp lệnh Ưu đãi người có công với cách mạng", "Pháp lệnh", date(2020, 12, 9), None),
+    ("Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam năm 2013;",
+     "Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam", "Hiến pháp", None, 2013),
+    ("Căn cứ Luật sửa đổi, bổ sung một số điều của Luật Tổ chức Chính phủ ngày 22/11/2019;",
+     "Luật sửa đổi, bổ sung một số điều của Luật Tổ chức Chính phủ", "Luật",
+     date(2019, 11, 22), None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "title", "type_name", "day", "year"), NAMED_LAWS)
+def test_a_law_cited_by_its_name(text, title, type_name, day, year):
+    (citation,) = find_citations(text)
+    assert (citation.title, citation.type.label, citation.day, citation.year) == (
+        title, type_name, day, year,
+    )  # fmt: skip
+    assert "date" not in parse_text(text)  # the law's date is not the text's own
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "theo quy định của pháp luật ngày 04/10/2023",  # no capital: prose
+        "Luật Đất đai, gửi trước ngày 10/10/2024",  # a deadline
+        "Luật Đất đai ngày 31/02/2024",  # no such day
+    ],
+)
+def test_what_is_no_law_cited_by_name(text):
+    assert find_citations(text) == []
+
+
 DATE_FORMS = [
     "{d:02d}/{m:02d}/{y}", "{d}/{m}/{y}", "{y}/{m:02d}/{d:02d}", "{d:02d}-{m:02d}-{y}",
     "{d:02d}.{m:02d}.{y}", "{d:02d} tháng {m:02d} năm {y}", "{d} tháng {m} năm {y}",
@@ -261,7 +298,7 @@ def test_a_cited_date_in_any_form_reads_back(day, form, code, lead):
 def test_any_text_parses_and_every_cited_date_is_a_date(text):
     found = parse_text(text)
     for citation in found.get("citations", []):
-        assert {"code", "number", "notation"} <= citation.keys()
+        assert {"code", "number", "notation"} <= citation.keys() or "title" in citation
         if "date" in citation:
             date.fromisoformat(citation["date"])
 
