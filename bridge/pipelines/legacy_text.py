@@ -270,13 +270,17 @@ def _short_line_readings(text: str) -> list[str]:
     is nothing but Vietnamese syllables. Only for a line with a capital letter (the header
     lines and titles this is for start with one), which keeps arbitrary small-letter Unicode,
     however odd, as it is."""
-    if not any(char.isupper() for char in text) or invalid_syllables(text) == 0:
-        return []
+    # Cheap tests first: this runs on every field that strict detection left alone, and real
+    # Unicode Vietnamese nearly always holds a letter Latin-1 has not ("ạ", "ế").
     high = [char for char in text if ord(char) > 0x7F]
+    if not high or not _latin1(text) or not any(char.isupper() for char in text):
+        return []
+    if invalid_syllables(text) == 0:
+        return []
     candidates = []
-    if high and all(char in _DECODE for char in high) and _latin1(text):
+    if all(char in _DECODE for char in high):
         candidates.append(_decode_tcvn3(text))
-    if high and _vni_scan(text)[0]:
+    if _vni_scan(text)[0]:
         candidates.append(_decode_vni(text))
     return [reading for reading in candidates if invalid_syllables(reading) == 0]
 
