@@ -46,7 +46,8 @@ _TYPE_WORD_BEFORE = re.compile(
 _DATE_FORMS = (
     r"(?:(?P<wd>\d{1,2})\s+tháng\s+(?P<wm>\d{1,2})(?:\s*,?\s+năm\s+(?P<wy>\d{4}))?"
     r"|(?P<iy>\d{4})\s*(?P<isep>[/.-])\s*(?P<im>\d{1,2})\s*(?P=isep)\s*(?P<id>\d{1,2})"
-    r"|(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})(?:\s*(?P=sep)\s*(?P<y>\d{4}))?)(?![\d/.-]\d)"
+    r"|(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})(?:\s*(?P=sep)\s*(?P<y>\d{4}))?)"
+    r"(?!\d)(?![/.-]\d)"  # "4/10/23", "2023/10/041": not dates this reads
 )
 # Spaces only, not line breaks: the next line's "Bình Định, ngày ..." is another thing.
 _DATE_AFTER = re.compile(

@@ -199,6 +199,8 @@ CITED_DATES = [
     ("Công văn số 1866/SXD-VP của Sở, báo cáo trước ngày 10/10/2023", "1866/SXD-VP", None),
     ("Quyết định số 07/QĐ-UBND ngày 31/02/2024", "07/QĐ-UBND", None),
     ("Công văn số 1866/SXD-VP ngày 04/10", "1866/SXD-VP", None),
+    ("Quyết định số 54/2023/QĐ-UBND ngày 4/10/23", "54/2023/QĐ-UBND", None),  # no 2-digit year
+    ("Quyết định số 54/2023/QĐ-UBND ngày 2023/10/041", "54/2023/QĐ-UBND", None),
     ("Công văn số 1866/SXD-VP\nngày 04/10/2023 Sở nhận được", "1866/SXD-VP", None),
 ]  # fmt: skip
 
