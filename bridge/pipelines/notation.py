@@ -54,18 +54,21 @@ _ISSUER_SPELLING = {"TTG": "TTg"}
 _LABEL = re.compile(r"^\s*(?:s[ốo]\s*(?:[:.]\s*)?)?", re.IGNORECASE)
 # One group of a notation: letters and digits ("QH14"), "&" inside ("KH&ĐT").
 _GROUP = r"[^\W_]+(?:&[^\W_]+)*"
-# 54/2023/QĐ-UBND, 07/QĐ-STTTT, 1866/SXD-VP (number, optional year, notation); spaces around
-# the separators are allowed here and checked in _trim_spaced.
+# 54/2023/QĐ-UBND, 07/QĐ-STTTT, 1866/SXD-VP (number, optional year, notation). Spaces (not
+# line breaks: "- Như trên;" opens the next line of a recipients list) may stand around the
+# separators; what follows a spaced one is checked in match_code and _groups.
+_SEP = r"[ \t]*{}[ \t]*"
 _ADMIN = re.compile(
-    rf"(?P<number>\d{{1,6}})(?P<s1>\s*/\s*)(?:(?P<year>(?:19|20)\d\d)(?P<s2>\s*/\s*))?"
-    rf"(?P<notation>{_GROUP}(?:\s*-\s*{_GROUP})*)"
+    rf"(?P<number>\d{{1,6}})(?P<s1>{_SEP.format('/')})"
+    rf"(?:(?P<year>(?:19|20)\d\d)(?P<s2>{_SEP.format('/')}))?"
+    rf"(?P<notation>{_GROUP}(?:{_SEP.format('-')}{_GROUP})*)"
 )
 # 06-CTr/TU, 25 - KL / TW (party documents)
 _PARTY = re.compile(
-    rf"(?P<number>\d{{1,6}})(?P<s1>\s*-\s*)(?P<type>[^\W\d_]+)(?P<s2>\s*/\s*)"
-    rf"(?P<issuer>{_GROUP}(?:\s*-\s*{_GROUP})*)"
+    rf"(?P<number>\d{{1,6}})(?P<s1>{_SEP.format('-')})(?P<type>[^\W\d_]+)"
+    rf"(?P<s2>{_SEP.format('/')})(?P<issuer>{_GROUP}(?:{_SEP.format('-')}{_GROUP})*)"
 )
-_SPACED_HYPHEN = re.compile(r"(\s*-\s*)")
+_SPACED_HYPHEN = re.compile(rf"({_SEP.format('-')})")
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,7 @@ SPACED = [
     ("07/QĐ-UBND - Phòng Nội vụ", "07", "QĐ-UBND"),
     ("12/UBND - Về việc", "12", "UBND"),
     ("20/2020/QĐ - TTg", "20", "2020/QĐ-TTg"),
+    ("12/UBND-VX\n- UBND tỉnh;", "12", "UBND-VX"),  # the next line of a recipients list
 ]
 
 
