@@ -12,10 +12,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bridge.pipelines.notation import NumberNotation, nfc, parse_number_notation
+# Re-exported: normalize and reconcile read number/notation through this module.
+from bridge.pipelines.notation import NumberNotation as NumberNotation
+from bridge.pipelines.notation import nfc
+from bridge.pipelines.notation import parse_number_notation as parse_number_notation
 from bridge.schemas.codes import PARTY_ONLY_TYPES, DocumentType, Secrecy
-
-__all__ = ["NumberNotation", "nfc", "parse_number_notation"]  # normalize, reconcile use them
 
 
 def _fold(text: str) -> str:
