@@ -394,6 +394,7 @@ _PARSE_LABELS = {
     "deadline": "Hạn",
     "deadline_phrase": "Cụm từ nêu hạn",
     "recurring": "Lịch định kỳ",
+    "citations": "Văn bản được dẫn",
 }
 
 
@@ -434,6 +435,19 @@ def _run_parse(args: argparse.Namespace) -> int:
         print(json.dumps(found, ensure_ascii=False))
     else:
         for key, value in found.items():
+            if key == "citations":  # "Nghị định 45/2024/NĐ-CP ngày 2024-10-04; ..."
+                value = "; ".join(
+                    " ".join(
+                        part
+                        for part in (
+                            c.get("type_name", ""),
+                            c["code"],
+                            f"ngày {c['date']}" if "date" in c else "",
+                        )
+                        if part
+                    )
+                    for c in value
+                )
             print(f"{_PARSE_LABELS.get(key, key)}: {value}")
         if not found:
             print("Không nhận ra thông tin nào.")

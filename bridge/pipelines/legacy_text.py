@@ -20,6 +20,7 @@ that neither Unicode Vietnamese nor TCVN3 letters would explain there.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from itertools import pairwise
 
@@ -73,11 +74,13 @@ _VNI_BASES = set("aeiouyAEIOUY") | {"ô", "ö", "Ô", "Ö"}
 _VNI_SIGNATURE = set("øûïäåëüñöæîØÛÏÄÅËÜÑÖÆÎ")
 
 
-def looks_like_vni(text: str) -> bool:
+def _vni_scan(text: str) -> tuple[bool, bool]:
+    """(every non-ASCII character is a VNI mark or letter where it stands, one of them is a
+    character only VNI explains there)."""
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
-        return False
+        return False, False
     signature = False
     for index, char in enumerate(text):
         if ord(char) <= 0x7F:
@@ -86,15 +89,19 @@ def looks_like_vni(text: str) -> bool:
         if char.isupper() and previous.isalpha() and previous.islower():
             # A capital after a small letter inside a word is TCVN3's signature ("viÖc",
             # "QuyÕt"); VNI writes marks and letters in the case of their word.
-            return False
+            return False, False
         if char in _VNI_MARKS and previous in _VNI_BASES:
             # Not "â"/"ê" alone: "Xuân" and "quê" are Unicode words with them after a vowel.
             signature = signature or char in _VNI_SIGNATURE
         elif char in _VNI_LETTERS:
             signature = signature or char in _VNI_SIGNATURE
         else:
-            return False
-    return signature
+            return False, False
+    return True, signature
+
+
+def looks_like_vni(text: str) -> bool:
+    return all(_vni_scan(text))
 
 
 def _decode_vni(text: str) -> str:
@@ -116,7 +123,33 @@ def looks_like_tcvn3(text: str) -> bool:
     except UnicodeEncodeError:
         return False  # holds characters only Unicode has: real Vietnamese
     high = [char for char in text if ord(char) > 0x7F]
-    return bool(high) and all(c in _DECODE for c in high) and any(c in _SIGNATURE for c in high)
+    if not high or not all(c in _DECODE for c in high):
+        return False
+    if any(c in _SIGNATURE for c in high):
+        return True
+    # A short line may hold only letters Unicode Vietnamese also has ("Sè 12/KH-UBND",
+    # "KhÈn", "HáA TèC"): then the case of the letters, or the "Số" label, gives it away,
+    # and the converted line must read as Vietnamese syllables.
+    return _weak_tcvn3_signature(text) and invalid_syllables(_decode_tcvn3(text)) == 0
+
+
+# TCVN3's "Số" label before a number: Unicode has no "Sè 12".
+_TCVN3_NUMBER_LABEL = re.compile(r"(?<![^\W\d_])[Ss]è\s*[:.]?\s*\d")
+
+
+def _weak_tcvn3_signature(text: str) -> bool:
+    if _TCVN3_NUMBER_LABEL.search(text):
+        return True
+    for index, char in enumerate(text):
+        if ord(char) <= 0x7F:
+            continue
+        before = text[index - 1] if index else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if char.isupper() and before.isalpha() and before.islower():
+            return True  # "QuyÕt", "KhÈn": TCVN3 codes small letters as Latin-1 capitals
+        if char.islower() and before.isupper() and after.isupper():
+            return True  # "HáA TèC": an upper-case font over the same bytes
+    return False
 
 
 # Vowel pairs Vietnamese syllables are made of (tone marks removed, shape marks kept). Used
@@ -142,8 +175,65 @@ def _invalid_clusters(text: str) -> int:
     )
 
 
+_TONES = frozenset({_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT})
+# A Vietnamese syllable without its tone: initial consonant, vowel nucleus, final. Nuclei that
+# end in a glide (ai, ao, iêu...) take no final consonant.
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnprstvx])?"
+    r"(?:(?:uyê|iê|yê|uô|ươ|oa|oă|oe|uâ|uê|uy|oo|[aăâeêioôơuưy])(?:ch|ng|nh|[cmnpt])?"
+    r"|iêu|yêu|oai|oay|oao|oeo|uây|uôi|ươi|ươu|uya|uyu"
+    r"|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ui|ưi|ưu|ưa|ua|uơ|ya)"
+)
+
+
+_VIETNAMESE_LETTERS = frozenset(_LOWER)
+
+
+def invalid_syllables(text: str) -> int:
+    """How many words with a non-ASCII character in ``text`` are no written Vietnamese syllable
+    ("Qẹ", "Maọt", "hoaùch", "C«ng", "KhÈn"). Chooses between legacy readings and confirms
+    one; words in plain ASCII ("UBND", "VP") say nothing."""
+    text = unicodedata.normalize("NFC", text)
+    # A mark left over after composing sits on a letter Vietnamese has not ("ọ̆").
+    count = sum(1 for char in text if unicodedata.combining(char))
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        if not word.isalpha() or any(
+            second.isupper() and first.islower() for first, second in pairwise(word)
+        ):
+            count += 1  # "C«ng": a symbol inside a word; "KhÈn": a capital after a small letter
+            continue
+        word = word.lower()
+        decomposed = unicodedata.normalize("NFD", word)
+        tones = sum(char in _TONES for char in decomposed)
+        bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+        if any(not char.isascii() and char not in _VIETNAMESE_LETTERS for char in word):
+            count += 1  # "chæ": a letter Vietnamese has not
+            continue
+        if not any(char in _VOWELS for char in bare):
+            continue  # "qđ", "sgdđt": an abbreviation with Đ
+        if tones > 1 or not _SYLLABLE.fullmatch(bare):
+            count += 1
+    return count
+
+
 def _decode_tcvn3(text: str) -> str:
-    return unicodedata.normalize("NFC", "".join(_DECODE.get(char, char) for char in text))
+    """TCVN3 to Unicode. Toned letters have no capitals in TCVN3 (an upper-case font drew the
+    same bytes), so a word whose plain letters are all capitals is put in capitals:
+    "QUYÕT §ÞNH" is "QUYẾT ĐỊNH", while "Sè" stays "Số"."""
+
+    def word(match: re.Match[str]) -> str:
+        written = match[0]
+        decoded = "".join(_DECODE.get(char, char) for char in written)
+        plain = [char for char in written if char.isascii()]
+        return decoded.upper() if len(plain) >= 2 and all(c.isupper() for c in plain) else decoded
+
+    return unicodedata.normalize("NFC", _WORD.sub(word, text))
+
+
+# A word of TCVN3 text: letters and the Latin-1 symbols that stand for letters ("§", "®").
+_WORD = re.compile("(?:[^\\W\\d_]|[" + re.escape("".join(_DECODE)) + "])+")
 
 
 def to_unicode(text: str) -> str:
@@ -161,5 +251,69 @@ def to_unicode(text: str) -> str:
     if looks_like_vni(text):
         readings.append(_decode_vni(text))
     if not readings:
+        readings = _short_line_readings(text)
+    if not readings:
         return text
-    return min(readings, key=_invalid_clusters)  # min keeps the first (TCVN3) on a tie
+    best = min(readings, key=_reading_score)  # min keeps the first (TCVN3) on a tie
+    # A reading must be Vietnamese, or more so than the text was: "Noël" stays "Noël".
+    wrong = invalid_syllables(best)
+    return best if wrong == 0 or wrong < invalid_syllables(text) else text
+
+
+def _reading_score(reading: str) -> tuple[int, int, int]:
+    return invalid_syllables(reading), -_common_words(reading), _invalid_clusters(reading)
+
+
+def _short_line_readings(text: str) -> list[str]:
+    """Readings of a line too short to carry a signature character ("Coâng vaên", "Baùo
+    caùo"): taken when the line, as it stands, is no Vietnamese ("coâng") and a legacy reading
+    is nothing but Vietnamese syllables. Only for a line with a capital letter (the header
+    lines and titles this is for start with one), which keeps arbitrary small-letter Unicode,
+    however odd, as it is."""
+    # Cheap tests first: this runs on every field that strict detection left alone, and real
+    # Unicode Vietnamese nearly always holds a letter Latin-1 has not ("ạ", "ế").
+    high = [char for char in text if ord(char) > 0x7F]
+    if not high or not _latin1(text) or not any(char.isupper() for char in text):
+        return []
+    if invalid_syllables(text) == 0:
+        return []
+    candidates = []
+    if all(char in _DECODE for char in high):
+        candidates.append(_decode_tcvn3(text))
+    if _vni_scan(text)[0]:
+        candidates.append(_decode_vni(text))
+    return [reading for reading in candidates if invalid_syllables(reading) == 0]
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# Syllables every header and title is made of, to choose between two legacy readings that are
+# both Vietnamese syllables ("Chæ thò": TCVN3 "Chổ thũ", VNI "Chỉ thị").
+_COMMON = frozenset({
+    "số", "ngày", "tháng", "năm", "về", "việc", "quyết", "định", "nghị", "thông", "tư", "chỉ",
+    "thị", "công", "văn", "báo", "cáo", "kế", "hoạch", "ủy", "uỷ", "ban", "nhân", "dân", "tỉnh",
+    "huyện", "xã", "sở", "phòng", "bản", "giám", "đốc", "chủ", "tịch", "phó", "mật", "tối",
+    "tuyệt", "khẩn", "thượng", "hỏa", "hoả", "tốc", "hẹn", "giờ", "cộng", "hòa", "hoà", "hội",
+    "nghĩa", "việt", "nam", "độc", "lập", "tự", "do", "hạnh", "phúc", "nơi", "nhận", "kính",
+    "gửi", "thực", "hiện", "nhiệm", "vụ", "triển", "khai", "hành", "lệnh", "luật", "pháp",
+    "kết", "luận", "tri", "hướng", "dẫn", "chương", "trình", "tờ", "giấy", "mời", "đảng",
+    "trung", "ương", "bộ", "nội", "tài", "chính", "thủ", "tướng", "phủ", "quốc", "đồng", "liên",
+    "quy", "chế",
+})  # fmt: skip
+
+
+def _common_words(text: str) -> int:
+    return sum(word in _COMMON for word in re.findall(r"[^\W\d_]+", text.lower()))
+
+
+def lines_to_unicode(text: str) -> str:
+    """``text`` in NFC with each line converted on its own: a pasted header keeps its legacy
+    lines ("Sè: 07/Q§-UBND") beside Unicode ones, and one Unicode line must not stop the
+    others from being read."""
+    return "\n".join(to_unicode(line) for line in unicodedata.normalize("NFC", text).split("\n"))

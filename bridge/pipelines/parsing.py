@@ -1,102 +1,35 @@
 """Vietnamese document text as it really is: number and notation, type, secrecy marks.
 
-DOMAIN.md section 3. Deadline phrases are the deadline engine's (pipelines/deadlines.py).
-
-Number and notation (số, ký hiệu): "/" separates the number from the notation and "-" the
-groups of the notation. The forms met in practice:
-
-* ``07/QĐ-STTTT``       administrative document: type abbreviation, then issuer
-* ``1866/SXD-VP``       công văn: no type abbreviation; issuer, then drafting unit
-* ``54/2023/QĐ-UBND``   legal normative document: the year after the number
-* ``06-CTr/TU``         party document: the type joined to the number, issuer after "/"
-* "Số : 1866/SXD-VP", "số:07/QĐ-STTTT", lowercase, and D typed for Đ ("QD", "CD", "QYD").
+docs/domain.md §3. Number and notation are read in pipelines/notation.py (re-exported here);
+the documents a text cites, with their dates, in pipelines/citations.py; deadline phrases by
+the deadline engine (pipelines/deadlines.py).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bridge.schemas.codes import DocumentType, Secrecy
-
-# Type abbreviations by their upper-case spelling, so "qđ", "QYĐ" and "Qyđ" all resolve.
-_TYPE_BY_UPPER = {t.value.upper(): t for t in DocumentType if t.notation_code}
-# D typed for Đ, only where that cannot be read as another type: "HD" is Hướng dẫn and "DA"
-# is Dự án, so those two are left alone.
-_D_FOR_DJ = {"QD": "QĐ", "CD": "CĐ", "QYD": "QYĐ"}
-
-# "Số : 1866/SXD-VP" → the code after the optional "Số"/"số" label.
-_LABEL = re.compile(r"^\s*(?:s[ốo]\s*(?:[:.]\s*)?)?", re.IGNORECASE)
-# 54/2023/QĐ-UBND, 07/QĐ-STTTT, 1866/SXD-VP (number, optional year, notation)
-_ADMIN = re.compile(r"^(?P<number>\d{1,6})\s*/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?"
-                    r"(?P<notation>[^\s/,;]+(?:/[^\s/,;]+)*)")  # fmt: skip
-# 06-CTr/TU (party documents)
-_PARTY = re.compile(r"^(?P<number>\d{1,6})-(?P<type>[^\W\d_]+)\s*/\s*(?P<issuer>[^\s,;]+)")
-
-
-@dataclass(frozen=True)
-class NumberNotation:
-    number: str  # as written, with its leading zero: "07"
-    notation: str  # "QĐ-STTTT", "2023/QĐ-UBND", "SXD-VP", "CTr/TU"
-    type_code: str | None  # a DocumentType value; "CV" for công văn; None if unknown
-    issuer: str | None
-    year: int | None = None
-    drafting_unit: str | None = None
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _type_code(group: str) -> DocumentType | None:
-    upper = group.upper()
-    return _TYPE_BY_UPPER.get(_D_FOR_DJ.get(upper, upper))
-
-
-def parse_number_notation(text: str) -> NumberNotation | None:
-    """Split a number/notation as written; None when the text holds none."""
-    code = _LABEL.sub("", nfc(text)).strip()
-    party = _PARTY.match(code)
-    if party and _type_code(party["type"]):
-        kind = _type_code(party["type"])
-        issuer = party["issuer"].upper()
-        return NumberNotation(party["number"], f"{kind.value}/{issuer}", kind.value, issuer)
-    match = _ADMIN.match(code)
-    if not match or not any(char.isalpha() for char in match["notation"]):
-        return None  # "2019/01/16" is a date: a notation always has letters
-    groups = match["notation"].split("-")
-    kind = _type_code(groups[0])
-    if kind is not None:
-        groups[0] = kind.value
-        issuer = groups[1].upper() if len(groups) > 1 else None
-        drafting = None
-    else:
-        # Công văn: issuer, then drafting unit (DOMAIN.md section 3).
-        issuer = groups[0].upper()
-        drafting = groups[1].upper() if len(groups) > 1 else None
-    rest = [group.upper() for group in groups[1:]]
-    notation = "-".join([groups[0] if kind else groups[0].upper(), *rest])
-    year = int(match["year"]) if match["year"] else None
-    if year is not None:
-        notation = f"{year}/{notation}"
-    return NumberNotation(
-        number=match["number"],
-        notation=notation,
-        type_code=kind.value if kind else DocumentType.CONG_VAN.value,
-        issuer=issuer,
-        year=year,
-        drafting_unit=drafting,
-    )
+# Re-exported: normalize and reconcile read number/notation through this module.
+from bridge.pipelines.notation import NumberNotation as NumberNotation
+from bridge.pipelines.notation import nfc
+from bridge.pipelines.notation import parse_number_notation as parse_number_notation
+from bridge.schemas.codes import PARTY_ONLY_TYPES, DocumentType, Secrecy
 
 
 def _fold(text: str) -> str:
     return " ".join(nfc(text).upper().split())
 
 
+# Party-only types are left out: "Kết luận của Chủ tịch..." opens an administrative abstract.
 _TITLE_TYPES = sorted(
-    ((_fold(t.label), t) for t in DocumentType if "ký hiệu cũ" not in t.label),
+    (
+        (_fold(t.label), t)
+        for t in DocumentType
+        if "ký hiệu cũ" not in t.label and t not in PARTY_ONLY_TYPES
+    ),
     key=lambda pair: -len(pair[0]),
 )
 
@@ -139,7 +72,7 @@ _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})(?!
 # edXML and ISO: "2019/01/16", "2024-02-05"
 _YMD = re.compile(r"(?<!\d)(?P<y>\d{4})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?!\d)")
 # "Bình Định, ngày 22 tháng 9 năm 2017": the place is what precedes ", ngày".
-_PLACE = re.compile(r"(?P<place>[^\W\d_][^,\n]{1,60}?)\s*,\s*ngày\s+\d", re.IGNORECASE)
+_PLACE = re.compile(r"(?P<place>[^\W\d_][^,\n\d]{1,60}?)\s*,\s*(?P<ngay>ngày)\s+\d", re.IGNORECASE)
 
 
 def _date_of(match: re.Match[str] | None) -> date | None:
@@ -160,15 +93,19 @@ def parse_date(text: str) -> date | None:
     return _date_of(min(found, key=lambda m: m.start()))
 
 
-def parse_place_and_date(text: str) -> tuple[str | None, date | None]:
+def parse_place_and_date(
+    text: str, *, cited_at: Collection[int] = ()
+) -> tuple[str | None, date | None]:
     """("Bình Định", 2017-09-22) from "Bình Định, ngày 22 tháng 9 năm 2017".
 
     Only header forms count: the words form, or a line holding nothing but a date. A date
-    inside a sentence ("gửi trước ngày 10/3/2023") is a deadline, not the document's date.
+    inside a sentence ("gửi trước ngày 10/3/2023") is a deadline, not the document's date, and
+    the dates starting at ``cited_at`` are cited documents' ("Kết luận số 25-KL/TW ngày ...").
     """
     text = nfc(text)
-    place = _PLACE.search(text)
-    day = _date_of(_WORDS_DATE.search(text))
+    place = next((m for m in _PLACE.finditer(text) if m.start("ngay") not in cited_at), None)
+    words = (m for m in _WORDS_DATE.finditer(text) if m.start() not in cited_at)
+    day = _date_of(next(words, None))
     if day is None:
         for line in text.splitlines():
             stripped = line.strip(" .")
@@ -239,10 +176,13 @@ def _first_code(text: str) -> NumberNotation | None:
 
 def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     """Every field the text states, under the keys of `bridge parse --json`; absent keys were
-    not found. Deadlines are read by the deadline engine (DOMAIN.md section 6)."""
-    from bridge.pipelines import deadlines  # the engine imports nothing of this module
+    not found. Deadlines are read by the deadline engine (DOMAIN.md section 6); "citations"
+    lists the documents the text cites (pipelines/citations.py), the text's own code aside."""
+    from bridge.pipelines import citations, deadlines  # neither imports parse_text
+    from bridge.pipelines.legacy_text import lines_to_unicode
 
-    text = nfc(text)
+    # Header lines may be legacy TCVN3/VNI while the rest is Unicode: each line on its own.
+    text = lines_to_unicode(text)
     found: dict[str, object] = {}
     code = _first_code(text)
     if code is not None:
@@ -257,7 +197,8 @@ def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     if type_code is not None:
         shown = DocumentType(type_code)
         found.update(type_code=shown.notation_code, type_name=_TYPE_NAMES[type_code])
-    place, day = parse_place_and_date(text)
+    cited, cited_at = citations.read_citations(text)
+    place, day = parse_place_and_date(text, cited_at=cited_at)
     if day is not None:
         found["date"] = day.isoformat()
     if place is not None:
@@ -282,4 +223,6 @@ def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
             result = deadlines.compute_deadline(received, text=text, doc_date=anchor)
             if result.rule == "text":
                 found["deadline"] = result.due.isoformat()
+    if cited:
+        found["citations"] = [citation.as_json() for citation in cited]
     return found

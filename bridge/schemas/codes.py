@@ -27,7 +27,10 @@ class DocumentType(_Labelled):
 
     Công văn and Thư công have no abbreviation in the notation; they get descriptive values here
     so that every document has a type. Older archive abbreviations (GN, TTh, UQ, NP) are kept
-    because they still appear in real data.
+    because they still appear in real data. Texts also cite legal normative documents (Law on
+    Promulgation of Legal Documents) and party documents (docs/domain.md §3): their types follow
+    the administrative ones; a law, code, ordinance or constitution has no abbreviation in its
+    notation ("59/2020/QH14"), so it gets a descriptive value like công văn.
     """
 
     NGHI_QUYET = ("NQ", "Nghị quyết")
@@ -68,11 +71,41 @@ class DocumentType(_Labelled):
     # No abbreviation in the notation.
     CONG_VAN = ("CV", "Công văn")
     THU_CONG = ("ThC", "Thư công")
+    # Legal normative documents.
+    NGHI_DINH = ("NĐ", "Nghị định")
+    THONG_TU = ("TT", "Thông tư")
+    THONG_TU_LIEN_TICH = ("TTLT", "Thông tư liên tịch")
+    NGHI_QUYET_LIEN_TICH = ("NQLT", "Nghị quyết liên tịch")
+    LENH = ("L", "Lệnh")  # "10/2023/L-CTN", the President's order promulgating a law
+    LUAT = ("Luat", "Luật")
+    BO_LUAT = ("BLuat", "Bộ luật")
+    PHAP_LENH = ("PLenh", "Pháp lệnh")
+    HIEN_PHAP = ("HPhap", "Hiến pháp")
+    # Party documents only (their notation puts the type after the number: "25-KL/TW").
+    KET_LUAN = ("KL", "Kết luận")
+    THONG_TRI = ("TTri", "Thông tri")  # written "TT" in a party notation: "08-TT/TW"
 
     @property
     def notation_code(self) -> str:
-        """The abbreviation as it appears in a notation; empty for công văn and thư công."""
-        return "" if self in (DocumentType.CONG_VAN, DocumentType.THU_CONG) else self.value
+        """The abbreviation as it appears in a notation; empty for the types that have none."""
+        if self in _NO_ABBREVIATION:
+            return ""
+        return "TT" if self is DocumentType.THONG_TRI else self.value
+
+
+# Types whose notation carries no abbreviation: công văn "1866/SXD-VP", a law "59/2020/QH14".
+_NO_ABBREVIATION = frozenset(
+    {
+        DocumentType.CONG_VAN,
+        DocumentType.THU_CONG,
+        DocumentType.LUAT,
+        DocumentType.BO_LUAT,
+        DocumentType.PHAP_LENH,
+        DocumentType.HIEN_PHAP,
+    }
+)
+# Abbreviations met only in the notation of a party document (number-TYPE/ISSUER).
+PARTY_ONLY_TYPES = frozenset({DocumentType.KET_LUAN, DocumentType.THONG_TRI})
 
 
 class Direction(_Labelled):

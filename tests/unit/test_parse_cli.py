@@ -116,3 +116,81 @@ def test_cli_reads_stdin_and_refuses_unreadable_input(tmp_path):
     assert run(stdin=b"\xff\xfe\x00").returncode == 2
     missing = run("--file", str(tmp_path / "missing.txt"))
     assert missing.returncode == 2 and b"cannot read" in missing.stderr
+
+
+# --- citations in `bridge parse --json` (docs/domain.md §3) --------------------------------
+
+CLI_CITATIONS = [
+    # text, the citations as `bridge parse --json` prints them
+    (
+        "Quyết định số 54/2023/QĐ-UBND ngày 04/10/2023",
+        [{"code": "54/2023/QĐ-UBND", "number": "54", "notation": "2023/QĐ-UBND",
+          "type_code": "QĐ", "type_name": "Quyết định", "issuer": "UBND", "year": 2023,
+          "date": "2023-10-04"}],
+    ),
+    (
+        "Căn cứ Nghị định số 45/2024/NĐ-CP ngày 4/10/2024; Thông tư 01/2019/TT-BNV",
+        [{"code": "45/2024/NĐ-CP", "number": "45", "notation": "2024/NĐ-CP", "type_code": "NĐ",
+          "type_name": "Nghị định", "issuer": "CP", "year": 2024, "date": "2024-10-04"},
+         {"code": "01/2019/TT-BNV", "number": "01", "notation": "2019/TT-BNV", "type_code": "TT",
+          "type_name": "Thông tư", "issuer": "BNV", "year": 2019}],
+    ),
+    (
+        "Thực hiện Kết luận số 25-KL/TW ngày 04 tháng 10 năm 2023 và Công văn số 12-CV/TU",
+        [{"code": "25-KL/TW", "number": "25", "notation": "KL/TW", "type_code": "KL",
+          "type_name": "Kết luận", "issuer": "TW", "date": "2023-10-04"},
+         {"code": "12-CV/TU", "number": "12", "notation": "CV/TU", "type_code": "",
+          "type_name": "Công văn", "issuer": "TU"}],
+    ),
+    (
+        "theo Quyết định số 123/QĐ-TTg ngày 2023/10/04",
+        [{"code": "123/QĐ-TTg", "number": "123", "notation": "QĐ-TTg", "type_code": "QĐ",
+          "type_name": "Quyết định", "issuer": "TTg", "date": "2023-10-04"}],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "citations"), CLI_CITATIONS)
+def test_cli_json_lists_each_cited_document(text, citations, capsys):
+    assert main(["parse", "--json", text]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"] == citations
+
+
+def test_cli_json_keeps_the_document_own_keys_and_adds_citations():
+    header = (
+        "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH\nSố: 07 / QĐ - UBND\n"
+        "Bình Định, ngày 22 tháng 9 năm 2023\nQUYẾT ĐỊNH\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương số 77/2015/QH13 ngày 19 tháng 6 năm 2015;\n"
+        "Căn cứ Quyết định số 20/2020/QĐ-TTg ngày 22/7/2020 của Thủ tướng Chính phủ;"
+    )
+    found = parse_text(header)
+    # The document's own number, date and place are where they always were; the dates of
+    # the documents it cites are not taken for its own.
+    own = ("number", "notation", "issuer", "type_code", "date", "place")
+    assert {key: found[key] for key in own} == {
+        "number": "07", "notation": "QĐ-UBND", "issuer": "UBND", "type_code": "QĐ",
+        "date": "2023-09-22", "place": "Bình Định",
+    }  # fmt: skip
+    assert [(c["code"], c["type_name"], c["date"]) for c in found["citations"]] == [
+        ("77/2015/QH13", "Luật", "2015-06-19"),
+        ("20/2020/QĐ-TTg", "Quyết định", "2020-07-22"),
+    ]
+    # A citation's date in the words form is not the document's date.
+    assert "date" not in parse_text("Kết luận số 25-KL/TW ngày 04 tháng 10 năm 2023")
+
+
+def test_cli_json_reads_legacy_header_lines_from_stdin():
+    header = "Sè: 07/Q§-UBND\nQUYÕT §ÞNH\nC¨n cø QuyÕt ®Þnh sè 54/2023/Q§-UBND ngµy 04/10/2023"
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "parse", "--json"],
+        input=header.encode(), capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout)
+    assert (found["notation"], found["type_name"]) == ("QĐ-UBND", "Quyết định")
+    assert found["citations"][0]["code"] == "54/2023/QĐ-UBND"
+    assert found["citations"][0]["date"] == "2023-10-04"
+
+
+def test_cli_text_output_names_each_cited_document(capsys):
+    assert main(["parse", "Số: 07/QĐ-UBND\nCăn cứ Kết luận số 25-KL/TW ngày 4/10/2023"]) == 0
+    assert "Văn bản được dẫn: Kết luận 25-KL/TW ngày 2023-10-04" in capsys.readouterr().out
