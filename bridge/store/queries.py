@@ -7,7 +7,8 @@ Two guarantees live here:
   be ahead of the data (DESIGN.md, "One transaction per page").
 * ``claim_outbox`` hands each pending row to exactly one worker: one UPDATE whose candidate
   rows are chosen with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single statement
-  runs under the database's write lock, which serialises claimers.
+  runs under the database's write lock, which serialises claimers. Leases are judged by the
+  database's clock and renewed by their holder (``renew_claims``), so one holder at a time.
 """
 
 from __future__ import annotations
