@@ -73,7 +73,7 @@ class _Payload:
                 raise
             return None
         if not isinstance(value, str):
-            raise self._error(path, f"is a {type(value).__name__}, not text")
+            raise self._error(path, f"is of type {type(value).__name__}, not text")
         unsafe = _xml_unsafe(value) if self.xml else None
         if unsafe:
             offset, code = unsafe
@@ -99,7 +99,7 @@ class _Payload:
     def integer(self, path: str) -> int:
         value = self.value(path)
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise self._error(path, f"is a {type(value).__name__}, not a whole number")
+            raise self._error(path, f"is of type {type(value).__name__}, not a whole number")
         try:
             return int(value)
         except ValueError:

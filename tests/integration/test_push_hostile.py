@@ -270,3 +270,35 @@ def test_two_workers_with_skewed_clocks_and_a_slow_target_never_send_a_row_twice
         holders = set(conn.execute(select(outbox.c.claimed_by)).scalars())
     assert holders == {"on-time", "ahead"}, f"both workers should have sent rows: {holders}"
     engine.dispose()
+
+
+class _SurprisedFor:
+    """The real tracking connector, except that one task's write raises what no connector
+    error covers (a library bug, say): the only case here a simulator cannot produce."""
+
+    def __init__(self, real: TrackingConnector, task_id: str) -> None:
+        self.real, self.task_id = real, task_id
+        self.wire_format = real.wire_format
+
+    def report_progress(self, task_id, *args):
+        if task_id == self.task_id:
+            raise RuntimeError("zeep: something nobody expected")
+        return self.real.report_progress(task_id, *args)
+
+
+def test_an_unexpected_error_fails_its_row_for_a_retry_and_the_batch_goes_on(
+    sim, engine, connectors
+):
+    items = [_progress(sim, task_id) for task_id in _open_task_ids(sim, 3)]
+    queries.enqueue_outbox(engine, items, datetime.now(UTC))
+    surprised = {"tracking": _SurprisedFor(connectors["tracking"], items[1].target_id)}
+
+    counts = push.push_due(engine, surprised, max_attempts=3)
+
+    assert (counts.claimed, counts.done, counts.retrying, counts.dead) == (3, 2, 1, 0)
+    state, attempts, reason = _rows(engine)[items[1].idempotency_key]
+    assert (state, attempts) == ("pending", 1)
+    assert "unexpected RuntimeError" in reason and f"record {items[1].target_id}" in reason
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert push.push_due(engine, connectors, max_attempts=3, clock=lambda: later).done == 1
+    assert {row[0] for row in _rows(engine).values()} == {"done"}
