@@ -237,7 +237,15 @@ def push_due(
                     log.warning("outbox %d was taken over by another worker; not sent", row.id)
                     counts.record(row.id, "lost")
                     continue
-                _push_row(engine, row, connectors, worker, max_attempts, now, counts)
+                if row.attempts > max_attempts:
+                    # Every earlier claim ended without a verdict: its worker died while
+                    # holding it (a row that kills its worker, say). Dead now, not resent.
+                    reason = (f"{row.target_system} {row.operation} (record {row.target_id}): "
+                              f"claimed {row.attempts - 1} times without an outcome; the "
+                              "worker stopped while holding it each time")  # fmt: skip
+                    _settle_failed(engine, row, worker, reason, False, max_attempts, now, counts)
+                else:
+                    _push_row(engine, row, connectors, worker, max_attempts, now, counts)
                 heartbeat.release(row.id)
             if progress:
                 progress(counts)

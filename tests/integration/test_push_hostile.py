@@ -24,6 +24,7 @@ from bridge.store.queries import OutboxItem
 from bridge.store.tables import outbox
 from simulators.harness import SimulatorCluster
 
+NO_WAIT = timedelta(0)  # a lease of zero: every earlier claim counts as expired
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 SHORT = Timeouts(connect_s=2, read_s=2)
 
@@ -302,3 +303,20 @@ def test_an_unexpected_error_fails_its_row_for_a_retry_and_the_batch_goes_on(
     later = datetime.now(UTC) + timedelta(hours=1)
     assert push.push_due(engine, connectors, max_attempts=3, clock=lambda: later).done == 1
     assert {row[0] for row in _rows(engine).values()} == {"done"}
+
+
+def test_a_row_whose_workers_keep_dying_is_dead_after_its_attempts_and_not_resent(
+    sim, engine, connectors
+):
+    item = _progress(sim, _open_task_ids(sim, 1)[0])
+    queries.enqueue_outbox(engine, [item], datetime.now(UTC))
+    for crashed in range(3):  # three workers claimed it and died before any verdict
+        assert queries.claim_outbox(engine, f"died-{crashed}", datetime.now(UTC), lease=NO_WAIT)
+
+    counts = push.push_due(engine, connectors, max_attempts=3, lease=NO_WAIT)
+
+    assert (counts.dead, counts.done) == (1, 0)
+    state, attempts, reason = _rows(engine)[item.idempotency_key]
+    assert (state, attempts) == ("dead", 4)
+    assert "claimed 3 times without an outcome" in reason
+    assert _sends(sim)[item.idempotency_key] == 0
