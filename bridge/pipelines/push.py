@@ -99,11 +99,6 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def send(row: ClaimedRow, connector: Any) -> dict[str, Any]:
-    """Send one row's change through ``connector``; the answer as the target gave it."""
-    return build_call(row, connector)()
-
-
 def _already_there(error: ConnectorError) -> bool:
     """iOffice answers HTTP 409 DEADLINE_EXISTS when someone set the deadline first."""
     return any(code in str(error) for code in ALREADY_THERE)
