@@ -31,7 +31,36 @@ FAULT_KINDS: dict[str, tuple[str, dict[str, float]]] = {
     "token_expiry": ("every issued token stops working before this request", {}),
     "soap_fault": ("a SOAP server answers soap:Server (transient)", {}),
     "lost_response": ("a write is applied, then the answer is lost (HTTP 504)", {}),
+    "html_answer": ("a write is applied, then a gateway answers 200 with its HTML page", {}),
+    "empty_answer": ("a write is applied, then the answer is 200 with an empty body", {}),
+    "foreign_answer": ("a write is applied, then 200 with JSON from SOAP, XML from REST", {}),
 }
+
+# What a gateway in front of a system sends instead of a write's answer (HTTP 200 all).
+GATEWAY_PAGE = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+    b"</h1></center><hr><center>nginx</center></body></html>"
+)
+FOREIGN_BODIES = {
+    "xml": (b'{"status": "ok", "result": true}', "application/json"),
+    "json": (b'<?xml version="1.0"?><result><status>ok</status></result>', "text/xml"),
+}
+
+
+def garbled_answer(plan: FaultPlan, speaks: str) -> tuple[bytes, str] | None:
+    """The 200 body and content type replacing an applied write's answer, or None.
+
+    ``speaks`` is the server's own format, "xml" (SOAP) or "json" (REST): a foreign answer is
+    the other one.
+    """
+    own_type = "text/xml; charset=utf-8" if speaks == "xml" else "application/json"
+    if plan.fire("html_answer"):
+        return GATEWAY_PAGE, "text/html; charset=utf-8"
+    if plan.fire("empty_answer"):
+        return b"", own_type
+    if plan.fire("foreign_answer"):
+        return FOREIGN_BODIES[speaks]
+    return None
 
 
 @dataclass

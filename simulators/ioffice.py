@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from simulators.auth import TokenStore
 from simulators.cursor import BadListingRequest, page_size, start_position
-from simulators.faults import FaultPlan
+from simulators.faults import FaultPlan, garbled_answer
 from simulators.listing import list_changes
 from simulators.state import SimState
 from simulators.timeutil import LOCAL_TZ
@@ -205,6 +205,9 @@ def build_app(
         result = state.set_processing_deadline("ioffice", index, deadline, key)
         if result["applied"] and plan.fire("lost_response"):
             return Response(b"upstream timed out", 504)
+        garbled = garbled_answer(plan, "json") if result["applied"] else None
+        if garbled:
+            return Response(garbled[0], 200, media_type=garbled[1])
         data = {"hanXuLy": result["result"].get("deadline"), "replayed": result["replayed"]}
         if result["code"] != "OK":
             return envelope(data, result["code"], result["message"], result["status"])

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulators.faults import FaultPlan
+from simulators.faults import FaultPlan, garbled_answer
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSDL_DIR = Path(__file__).resolve().parent.parent / "bridge" / "connectors" / "wsdl"
@@ -164,4 +164,7 @@ class SoapEndpoint:
         if name in self.writes and applied and self.plan.fire("lost_response"):
             # The write is in the ledger; the caller only sees a gateway timeout.
             return Response(b"upstream timed out", 504)
+        garbled = garbled_answer(self.plan, "xml") if name in self.writes and applied else None
+        if garbled:
+            return Response(garbled[0], 200, media_type=garbled[1])
         return Response(envelope(payload), media_type=XML_CONTENT_TYPE)

@@ -26,6 +26,7 @@ STREAM_OPERATIONS = {
 
 class IDeskConnector:
     system = SYSTEM
+    wire_format = "xml"  # what its writes are encoded as (push checks text against it)
     streams = tuple(STREAM_OPERATIONS)
 
     def __init__(

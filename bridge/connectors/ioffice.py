@@ -18,6 +18,7 @@ from typing import Any
 from bridge.connectors.http import (
     AuthError,
     BadRecord,
+    BadRequestError,
     ContractError,
     HttpClient,
     RawPage,
@@ -49,6 +50,7 @@ def to_marker(local_text: str | None) -> str | None:
 
 class IOfficeConnector:
     system = SYSTEM
+    wire_format = "json"  # what its writes are encoded as (push checks text against it)
     streams = tuple(STREAM_PATHS)
 
     def __init__(
@@ -130,8 +132,10 @@ class IOfficeConnector:
             problem = "answer is not in the status envelope"
             raise ContractError(SYSTEM, operation, problem, record=record)
         if str(status["code"]) != "0":
+            # iOffice stated a refusal in its own envelope: final, unlike an answer that is
+            # not the envelope at all (a gateway's page), which a keyed write may resend.
             message = f"status {status['code']}: {status.get('message', '')}"
-            raise ContractError(SYSTEM, operation, message, record=record)
+            raise BadRequestError(SYSTEM, operation, message, record=record)
         return body.get("data")
 
     # --- reads --------------------------------------------------------------------------

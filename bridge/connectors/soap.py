@@ -284,6 +284,12 @@ class SoapClient:
         except zeep_errors.Fault as fault:
             raise self._fault_error(operation, record, str(fault.code), fault.message) from None
         except zeep_errors.TransportError as exc:
+            if exc.status_code < 400:
+                # HTTP 200 but no SOAP envelope (a gateway's HTML page, an empty body, JSON):
+                # the contract is broken, our request was not refused. Say how long, not what.
+                size = len(exc.content or b"")
+                problem = f"HTTP {exc.status_code} answer is not a SOAP envelope ({size} bytes)"
+                raise ContractError(self.system, operation, problem, record=record) from None
             self._raise_transport(exc.status_code, None, operation, record)
             raise  # unreachable: _raise_transport always raises
         except (

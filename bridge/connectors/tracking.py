@@ -55,6 +55,7 @@ class LgspToken:
 
 class TrackingConnector:
     system = SYSTEM
+    wire_format = "xml"  # what its writes are encoded as (push checks text against it)
     streams = ("tasks",)
 
     def __init__(

@@ -1,18 +1,17 @@
 """Push: send the outbox to the other systems, confirm by reading back, never send twice.
 
-Each outbox row carries an idempotency key (written by reconcile). Push claims due rows (one
-claimer per row, ``queries.claim_outbox``), sends each with its key, reads the target back to
-confirm the change is there, and only then marks the row done. A row whose answer was lost is
-simply sent again with the same key: the target applies it once and answers "replayed".
-After ``max_attempts`` a row is dead and shows in `bridge failures`.
+Each outbox row carries an idempotency key (written by reconcile). Push claims due rows in
+small batches (one claimer per row, ``queries.claim_outbox``), renews the claim right before
+each send and keeps renewing it while the batch is under way (leases judged by the database's
+clock, so a slow target or a worker whose clock is ahead never lets a second worker send the
+same row), sends each with its key, reads the target back to confirm the change is there, and
+only then marks the row done. A row whose answer was lost is simply sent again with the same
+key: the target applies it once and answers "replayed". After ``max_attempts`` a row is dead
+and shows in `bridge failures`.
 
-Payloads by operation (what reconcile writes):
-
-* ``report_completion``: ``task_id``, ``completed_at`` (ISO), ``evidence`` {NumberNotation,
-  IssuerCode, IssuedAt, Abstract}
-* ``report_progress``: ``task_id``, ``text``, ``percent``, ``reported_at``
-* ``request_extension``: ``task_id``, ``reason``, ``proposed_deadline``
-* ``set_processing_deadline``: ``document_id``, ``deadline`` (YYYY-MM-DD)
+Any error with one row (a payload that cannot be built, see ``push_calls``; a refusal; an
+answer that is not the contract's; a library's surprise) fails that row alone and the batch
+goes on. Counts are rows, not attempts.
 """
 
 from __future__ import annotations
@@ -20,23 +19,36 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from bridge.connectors.http import AuthError, ConnectorError, FatalError, RetryableError
+from bridge.connectors.http import (
+    AuthError,
+    ConnectorError,
+    ContractError,
+    FatalError,
+    RetryableError,
+    redact,
+)
+from bridge.pipelines.push_calls import PayloadError, build_call
 from bridge.schemas import OutboxState
 from bridge.store import queries
-from bridge.store.queries import ClaimedRow
+from bridge.store.queries import DEFAULT_LEASE, ClaimedRow
 from bridge.store.tables import outbox
 
 log = logging.getLogger(__name__)
 
 # Answers that mean the target already is in the state we wanted: the row has converged.
 ALREADY_THERE = frozenset({"ALREADY_COMPLETED", "DEADLINE_EXISTS"})
+
+# Small batches: a worker holds (and renews) only what it is about to send, so several
+# workers share a queue evenly and a slow target holds few rows.
+BATCH_SIZE = 10
 
 
 class NotConfirmed(FatalError):
@@ -45,49 +57,46 @@ class NotConfirmed(FatalError):
 
 @dataclass
 class PushCounts:
-    claimed: int = 0
-    done: int = 0
-    retrying: int = 0
-    dead: int = 0
+    """What a push did, in rows, not attempts: a row that failed and then went through in the
+    same run counts once, as done. ``lost`` rows were taken over by another worker before this
+    one sent them (their lease ran out while this worker was stalled)."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    def record(self, row_id: int, outcome: str) -> None:
+        self.outcomes[row_id] = outcome
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def done(self) -> int:
+        return self._count("done")
+
+    @property
+    def retrying(self) -> int:
+        return self._count("retrying")
+
+    @property
+    def dead(self) -> int:
+        return self._count("dead")
+
+    @property
+    def lost(self) -> int:
+        return self._count("lost")
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 ... minutes, at most an hour: quick for blips, patient for outages."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
-
-
-# --- sending one row -----------------------------------------------------------------------
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def send(row: ClaimedRow, connector: Any) -> dict[str, Any]:
-    """Send one row's change through ``connector``; the answer as the target gave it."""
-    p = row.payload
-    key = row.idempotency_key
-    if row.operation == "report_completion":
-        evidence = dict(p["evidence"])
-        evidence["IssuedAt"] = _instant(evidence["IssuedAt"])
-        return connector.report_completion(p["task_id"], key, evidence, _instant(p["completed_at"]))
-    if row.operation == "report_progress":
-        return connector.report_progress(
-            p["task_id"], key, p["text"], int(p["percent"]), _instant(p["reported_at"])
-        )
-    if row.operation == "request_extension":
-        return connector.request_extension(
-            p["task_id"], key, p["reason"], _instant(p["proposed_deadline"])
-        )
-    if row.operation == "set_processing_deadline":
-        return connector.set_processing_deadline(
-            p["document_id"], date.fromisoformat(p["deadline"]), key
-        )
-    raise FatalError(row.target_system, row.operation, "unknown outbox operation", record=key)
 
 
 def _already_there(error: ConnectorError) -> bool:
@@ -102,6 +111,17 @@ def _refused(answer: Mapping[str, Any]) -> str | None:
         if code not in ALREADY_THERE:
             return f"{code}: {answer.get('Message') or ''}".strip()
     return None
+
+
+def _transient(error: ConnectorError) -> bool:
+    """Worth another attempt later. Every outbox write carries its idempotency key, so an
+    answer that is not the contract's at all (a gateway's HTML page, an empty body, JSON where
+    SOAP was due: ``ContractError``) is retried like an outage; auth gets its attempts too
+    (credentials get fixed). A refusal the target stated, a payload that cannot be built or a
+    write that does not read back is final."""
+    if isinstance(error, PayloadError | NotConfirmed):
+        return False
+    return isinstance(error, RetryableError | AuthError | ContractError)
 
 
 def confirm(row: ClaimedRow, connector: Any) -> None:
@@ -126,6 +146,62 @@ def confirm(row: ClaimedRow, connector: Any) -> None:
     # Progress and extension requests have no stable read-back beyond the write's own answer.
 
 
+# --- holding claims -------------------------------------------------------------------------
+
+
+class _Heartbeat:
+    """Renews this worker's claims on its current batch every third of the lease, in the
+    background, so a batch (or a single send) slower than the lease is never taken over while
+    this worker is alive. Claims are judged by the database's clock (``queries.renew_claims``);
+    a claim that could not be renewed is dropped and its row is not sent."""
+
+    def __init__(self, engine: Engine, worker: str, lease: timedelta) -> None:
+        self.engine, self.worker, self.lease = engine, worker, lease
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"push-heartbeat-{worker}",
+                                        daemon=True)  # fmt: skip
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def hold(self, row_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._held = set(row_ids)
+
+    def release(self, row_id: int) -> None:
+        with self._lock:
+            self._held.discard(row_id)
+
+    def still_holds(self, row_id: int) -> bool:
+        """Renew the claim right before a send; False when it is no longer this worker's."""
+        if queries.renew_claims(self.engine, [row_id], self.worker):
+            return True
+        self.release(row_id)
+        return False
+
+    def _run(self) -> None:
+        interval = max(self.lease.total_seconds() / 3, 0.05)
+        while not self._stop.wait(interval):
+            with self._lock:
+                ids = sorted(self._held)
+            if not ids:
+                continue
+            try:
+                kept = queries.renew_claims(self.engine, ids, self.worker)
+            except Exception as exc:  # the store is away for a moment: try again next beat
+                log.warning("could not renew outbox claims: %s", exc.__class__.__name__)
+                continue
+            with self._lock:
+                self._held &= kept | (self._held - set(ids))
+
+
 # --- the loop ------------------------------------------------------------------------------
 
 
@@ -135,20 +211,39 @@ def push_due(
     *,
     max_attempts: int,
     worker: str | None = None,
-    limit: int = 50,
+    limit: int = BATCH_SIZE,
+    lease: timedelta = DEFAULT_LEASE,
     clock: Callable[[], datetime] | None = None,
     progress: Callable[[PushCounts], None] | None = None,
 ) -> PushCounts:
-    """Claim and send every due row, batch after batch, until none is due."""
+    """Claim and send every due row, batch after batch, until none is due.
+
+    ``clock`` is this worker's clock: it decides when a failed row is due again and stamps the
+    rows; leases are judged by the database's clock whatever it says. One bad row fails alone.
+    """
     now = clock or (lambda: datetime.now(UTC))
     worker = worker or worker_name()
     counts = PushCounts()
-    while batch := queries.claim_outbox(engine, worker, now(), limit=limit):
-        counts.claimed += len(batch)
-        for row in batch:
-            _push_row(engine, row, connectors, worker, max_attempts, now, counts)
-        if progress:
-            progress(counts)
+    with _Heartbeat(engine, worker, lease) as heartbeat:
+        while batch := queries.claim_outbox(engine, worker, now(), limit=limit, lease=lease):
+            heartbeat.hold(row.id for row in batch)
+            for row in batch:
+                if not heartbeat.still_holds(row.id):
+                    log.warning("outbox %d was taken over by another worker; not sent", row.id)
+                    counts.record(row.id, "lost")
+                    continue
+                if row.attempts > max_attempts:
+                    # Every earlier claim ended without a verdict: its worker died while
+                    # holding it (a row that kills its worker, say). Dead now, not resent.
+                    reason = (f"{row.target_system} {row.operation} (record {row.target_id}): "
+                              f"claimed {row.attempts - 1} times without an outcome; the "
+                              "worker stopped while holding it each time")  # fmt: skip
+                    _settle_failed(engine, row, worker, reason, False, max_attempts, now, counts)
+                else:
+                    _push_row(engine, row, connectors, worker, max_attempts, now, counts)
+                heartbeat.release(row.id)
+            if progress:
+                progress(counts)
     return counts
 
 
@@ -166,7 +261,7 @@ def _push_row(
         if connector is None:
             raise FatalError(row.target_system, row.operation, "system is not configured",
                              record=row.target_id)  # fmt: skip
-        answer = send(row, connector)
+        answer = build_call(row, connector)()
         refusal = _refused(answer)
         if refusal:
             raise FatalError(row.target_system, row.operation, f"refused: {refusal}",
@@ -174,26 +269,54 @@ def _push_row(
         confirm(row, connector)
     except ConnectorError as exc:
         if _already_there(exc):
-            queries.mark_outbox_done(engine, row.id, worker, now())
-            counts.done += 1
+            _settle_done(engine, row, worker, now, counts)
             return
-        # Retrying cannot fix a refusal or a broken contract: dead now, with the reason. Auth
-        # and transient errors get the full attempts (credentials get fixed, outages end).
-        transient = isinstance(exc, RetryableError | AuthError)
-        state = queries.mark_outbox_failed(
-            engine, row.id, worker, str(exc), now(),
-            max_attempts=max_attempts if transient else row.attempts,
-            retry_in=retry_delay(row.attempts),
-        )  # fmt: skip
-        if state is OutboxState.DEAD:
-            counts.dead += 1
-            log.error("outbox %d is dead after %d attempts: %s", row.id, row.attempts, exc)
-        else:
-            counts.retrying += 1
-            log.warning("outbox %d failed (attempt %d), will retry: %s", row.id, row.attempts, exc)
+        _settle_failed(engine, row, worker, str(exc), _transient(exc), max_attempts, now, counts)
         return
+    except Exception as exc:  # one row's surprise must not stop the queue
+        # A library refusing our request (zeep, lxml) or a bug: retried with back-off, dead
+        # after the last attempt. The class and a redacted, short message say what it was.
+        problem = f"unexpected {exc.__class__.__name__}: {redact(str(exc))[:200]}"
+        reason = f"{row.target_system} {row.operation} (record {row.target_id}): {problem}"
+        _settle_failed(engine, row, worker, reason, True, max_attempts, now, counts)
+        return
+    _settle_done(engine, row, worker, now, counts)
+
+
+def _settle_done(
+    engine: Engine, row: ClaimedRow, worker: str, now: Callable[[], datetime], counts: PushCounts
+) -> None:
     if queries.mark_outbox_done(engine, row.id, worker, now()):
-        counts.done += 1
+        counts.record(row.id, "done")
+    else:
+        counts.record(row.id, "lost")
+
+
+def _settle_failed(
+    engine: Engine,
+    row: ClaimedRow,
+    worker: str,
+    reason: str,
+    transient: bool,
+    max_attempts: int,
+    now: Callable[[], datetime],
+    counts: PushCounts,
+) -> None:
+    # Retrying cannot fix a refusal or a payload that cannot be built: dead now, with the
+    # reason. Transient failures get the full attempts (outages end, credentials get fixed).
+    state = queries.mark_outbox_failed(
+        engine, row.id, worker, reason, now(),
+        max_attempts=max_attempts if transient else row.attempts,
+        retry_in=retry_delay(row.attempts),
+    )  # fmt: skip
+    if state is OutboxState.DEAD:
+        counts.record(row.id, "dead")
+        log.error("outbox %d is dead after %d attempts: %s", row.id, row.attempts, reason)
+    elif state is OutboxState.PENDING:
+        counts.record(row.id, "retrying")
+        log.warning("outbox %d failed (attempt %d), will retry: %s", row.id, row.attempts, reason)
+    else:
+        counts.record(row.id, "lost")
 
 
 # --- dry run -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Two guarantees live here:
   be ahead of the data (DESIGN.md, "One transaction per page").
 * ``claim_outbox`` hands each pending row to exactly one worker: one UPDATE whose candidate
   rows are chosen with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single statement
-  runs under the database's write lock, which serialises claimers.
+  runs under the database's write lock, which serialises claimers. Leases are judged by the
+  database's clock and renewed by their holder (``renew_claims``), so one holder at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge.schemas import Assignment, Directive, Document, OutboxState, Task
@@ -340,23 +351,47 @@ def enqueue_outbox(engine: Engine, items: Sequence[OutboxItem], now: datetime) -
         return len(set(keys)) - before
 
 
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def database_now(engine: Engine, offset: timedelta = timedelta(0)) -> ColumnElement[Any]:
+    """The database's own clock (plus ``offset``) as an SQL expression, for claim leases.
+
+    Leases are judged by one clock shared by every worker, never by a worker's own: a worker
+    whose clock runs ten minutes ahead must not think another worker's fresh claim expired.
+    On SQLite the value is text in the exact format ``UTCDateTime`` stores (SQLite compares
+    timestamps as text); on PostgreSQL it is ``now()``, the start of the (short) transaction.
+    """
+    if engine.dialect.name == "sqlite":
+        seconds = f"{offset.total_seconds():+.6f} seconds"
+        return func.strftime("%Y-%m-%d %H:%M:%f000", "now", seconds)
+    return func.now() + offset
+
+
 def claim_outbox(
     engine: Engine,
     worker: str,
     now: datetime,
     *,
     limit: int = 50,
-    lease: timedelta = timedelta(minutes=5),
+    lease: timedelta = DEFAULT_LEASE,
 ) -> list[ClaimedRow]:
     """Claim up to ``limit`` due rows for ``worker``; no two workers ever get the same row.
 
-    A row claimed by a worker that then died is claimable again once its lease has expired;
-    its idempotency key makes the repeated send harmless. Each claim counts as an attempt, so
-    a row that crashes its worker every time still reaches the dead state.
+    ``now`` (the worker's clock) decides which pending rows are due after their back-off; a
+    skewed clock only makes a retry early or late. The lease is judged by the database's clock
+    (``database_now``): an in-flight row is claimable again only when its holder has not
+    renewed it for ``lease``, so a holder that died lets go, and a live holder renewing its
+    claims (``renew_claims``) keeps them however slow its batch is. Its idempotency key makes
+    a send after a dead holder's harmless. Each claim counts as an attempt, so a row that
+    crashes its worker every time still reaches the dead state.
     """
     due = or_(
         and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now),
-        and_(outbox.c.state == OutboxState.IN_FLIGHT.value, outbox.c.claimed_at <= now - lease),
+        and_(
+            outbox.c.state == OutboxState.IN_FLIGHT.value,
+            outbox.c.claimed_at <= database_now(engine, -lease),
+        ),
     )
     candidates = select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
     if engine.dialect.name == "postgresql":
@@ -367,7 +402,7 @@ def claim_outbox(
         .values(
             state=OutboxState.IN_FLIGHT.value,
             claimed_by=worker,
-            claimed_at=now,
+            claimed_at=database_now(engine),
             attempts=outbox.c.attempts + 1,
             updated_at=now,
         )
@@ -386,14 +421,36 @@ def claim_outbox(
     return sorted(claimed, key=lambda row: row.id)
 
 
+def renew_claims(engine: Engine, row_ids: Sequence[int], worker: str) -> set[int]:
+    """Extend ``worker``'s claims on ``row_ids`` by the database's clock; the ids it still holds.
+
+    One atomic UPDATE ``… WHERE claimed_by = worker AND state = in_flight … RETURNING id``: a
+    row another worker took over is missing from the answer and must not be sent. A claim whose
+    lease ran out but that nobody took over is still this worker's and is renewed: a takeover
+    (``claim_outbox``) and a renewal are each one statement on the locked row, so exactly one
+    of them wins. Push calls this right before each send and, from a heartbeat, while a slow
+    send or batch is under way.
+    """
+    if not row_ids:
+        return set()
+    stmt = (
+        update(outbox)
+        .where(outbox.c.id.in_(list(row_ids)), _held_by(worker))
+        .values(claimed_at=database_now(engine))
+        .returning(outbox.c.id)
+    )
+    with engine.begin() as conn:
+        return set(conn.execute(stmt).scalars())
+
+
+def _held_by(worker: str) -> ColumnElement[bool]:
+    return and_(outbox.c.claimed_by == worker, outbox.c.state == OutboxState.IN_FLIGHT.value)
+
+
 def _owned_by(row_id: int, worker: str):  # type: ignore[no-untyped-def]
     # Only the worker holding the claim may settle a row: if its lease expired and another
     # worker re-claimed it, the late first worker's verdict is ignored.
-    return and_(
-        outbox.c.id == row_id,
-        outbox.c.claimed_by == worker,
-        outbox.c.state == OutboxState.IN_FLIGHT.value,
-    )
+    return and_(outbox.c.id == row_id, _held_by(worker))
 
 
 def mark_outbox_done(engine: Engine, row_id: int, worker: str, now: datetime) -> bool:

@@ -130,9 +130,11 @@ def test_killed_pushes_never_write_twice_and_lose_nothing(store_url):
             mid_work += _kill_at_random(process, rng, latest_s=5.0)
         assert mid_work >= 3, "too few kills landed while the process was working"
 
-        # Rows the killed workers held come back once their lease (5 minutes) has run out.
+        # Rows the killed workers held come back once their lease has run out on the
+        # database's clock; the killed workers are gone, so a lease of zero stands for that
+        # wait. The later clock makes rows waiting out a back-off due as well.
         later = datetime.now().astimezone() + timedelta(minutes=6)
-        push.push_due(engine, connectors, max_attempts=8, clock=lambda: later)
+        push.push_due(engine, connectors, max_attempts=8, clock=lambda: later, lease=timedelta(0))
 
         with engine.connect() as conn:
             states = Counter(conn.execute(select(outbox.c.state)).scalars())

@@ -182,3 +182,53 @@ def test_a_lost_tracking_write_is_in_the_ledger(sim) -> None:
     ]
     replay = tracking.call("ReportProgressRequest", **fields)
     assert replay.findtext("{urn:tdnv:nhiemvu:1.0}Replayed") == "true"
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type", "starts"),
+    [
+        ("html_answer", "text/html", b"<html>"),
+        ("empty_answer", "text/xml", b""),
+        ("foreign_answer", "application/json", b"{"),
+    ],
+)
+def test_a_garbled_200_answers_an_applied_tracking_write(sim, kind, content_type, starts) -> None:
+    tracking = Tracking(sim)
+    task = next(t for t in sim.ground_truth("tasks") if t["status"] == "NOT_STARTED")
+    sim.set_faults("tracking", **{kind: {"next": 1}})
+    key = str(uuid.uuid4())
+    fields = {"TaskId": task["id"], "IdempotencyKey": key, "ProgressText": "Đang xử lý",
+              "Percent": 10, "ReportedAt": sim.now()}  # fmt: skip
+    garbled = tracking.post("ReportProgressRequest", **fields)
+    assert garbled.status_code == 200
+    assert garbled.headers["content-type"].startswith(content_type)
+    assert garbled.content.startswith(starts) and b"Envelope" not in garbled.content
+    replay = tracking.call("ReportProgressRequest", **fields)
+    assert replay.findtext("{urn:tdnv:nhiemvu:1.0}Replayed") == "true"
+    outcomes = [w["outcome"] for w in sim.ground_truth("writes") if w["idempotency_key"] == key]
+    assert outcomes == ["applied", "replayed"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type", "starts"),
+    [
+        ("html_answer", "text/html", b"<html>"),
+        ("empty_answer", "application/json", b""),
+        ("foreign_answer", "text/xml", b"<?xml"),
+    ],
+)
+def test_a_garbled_200_answers_an_applied_ioffice_write(sim, kind, content_type, starts) -> None:
+    client = IOffice(sim)
+    used = {w["target"] for w in sim.ground_truth("writes")}
+    doc = next(
+        d for d in sim.ground_truth("documents")
+        if d["processing_deadline"] is None and not d["secrecy"] and str(d["id"]) not in used
+    )  # fmt: skip
+    sim.set_faults("ioffice", **{kind: {"next": 1}})
+    body = {"hanXuLy": "2024-02-28", "idempotencyKey": str(uuid.uuid4())}
+    garbled = client.post(f"/qlvb/api/van-ban-den/{doc['id']}/han-xu-ly", body)
+    assert garbled.status_code == 200
+    assert garbled.headers["content-type"].startswith(content_type)
+    assert garbled.content.startswith(starts) and b'"status"' not in garbled.content
+    retry = client.post(f"/qlvb/api/van-ban-den/{doc['id']}/han-xu-ly", body)
+    assert retry.status_code == 200 and retry.json()["data"]["replayed"] is True

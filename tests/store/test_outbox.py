@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from bridge.schemas import OutboxState
 from bridge.store import database, queries
@@ -78,14 +78,56 @@ def test_claim_done_and_failure_lifecycle(engine):
     assert [row.id for row in queries.claim_outbox(engine, "w1", NOW)] == [second.id]
 
 
+def _age_claim(engine, row_id: int, minutes: float) -> None:
+    """Make a claim look last renewed ``minutes`` ago on the database's clock (this machine's)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id)
+            .values(claimed_at=datetime.now(UTC) - timedelta(minutes=minutes))
+        )
+
+
 def test_an_expired_lease_is_reclaimed_and_the_late_worker_cannot_settle(engine):
     queries.enqueue_outbox(engine, _items(1), NOW)
     (row,) = queries.claim_outbox(engine, "crashed", NOW, lease=timedelta(minutes=5))
-    assert queries.claim_outbox(engine, "w2", NOW + timedelta(minutes=4)) == []
-    (again,) = queries.claim_outbox(engine, "w2", NOW + timedelta(minutes=6))
+    _age_claim(engine, row.id, 4)
+    assert queries.claim_outbox(engine, "w2", NOW) == []
+    _age_claim(engine, row.id, 6)
+    (again,) = queries.claim_outbox(engine, "w2", NOW)
     assert again.id == row.id and again.attempts == 2
+    assert queries.renew_claims(engine, [row.id], "crashed") == set()
     assert not queries.mark_outbox_done(engine, row.id, "crashed", NOW)
     assert queries.mark_outbox_done(engine, row.id, "w2", NOW)
+
+
+def test_leases_are_judged_by_the_database_clock_not_the_workers(engine):
+    """A worker whose clock runs 10 minutes ahead must not take a claim made a moment ago."""
+    queries.enqueue_outbox(engine, _items(2), NOW)
+    first, second = queries.claim_outbox(engine, "w1", NOW, limit=2)
+    ahead = NOW + timedelta(minutes=10)
+    assert queries.claim_outbox(engine, "w2", ahead, lease=timedelta(minutes=5)) == []
+    # Only a lease of zero (every claim counts as expired) gives them away.
+    taken = queries.claim_outbox(engine, "w2", NOW, lease=timedelta(0))
+    assert [row.id for row in taken] == [first.id, second.id]
+
+
+def test_renewing_keeps_a_claim_past_its_lease_and_only_for_its_holder(engine):
+    queries.enqueue_outbox(engine, _items(3), NOW)
+    first, second, third = queries.claim_outbox(engine, "w1", NOW, limit=3)
+    _age_claim(engine, first.id, 4)
+    _age_claim(engine, second.id, 6)
+    _age_claim(engine, third.id, 6)  # expired, but nobody takes it over: still w1's
+    assert [row.id for row in queries.claim_outbox(engine, "w2", NOW, limit=1)] == [second.id]
+    assert queries.renew_claims(engine, [first.id, second.id, third.id], "w1") == {
+        first.id,
+        third.id,
+    }
+    assert queries.renew_claims(engine, [first.id], "w2") == set()
+    _age_claim(engine, first.id, 4)  # four minutes since the renewal: still held
+    assert queries.claim_outbox(engine, "w2", NOW) == []
+    assert queries.mark_outbox_done(engine, first.id, "w1", NOW)
+    assert queries.renew_claims(engine, [first.id], "w1") == set()  # settled rows stay settled
 
 
 @pytest.mark.postgres
