@@ -49,7 +49,13 @@ class CalendarError(ValueError):
 
 
 class CalendarRangeError(CalendarError):
-    """A date outside the years whose calendar is loaded (we never guess a year's holidays)."""
+    """A date outside the years whose calendar is loaded (we never guess a year's holidays).
+
+    ``year`` is the missing year, so a caller can name it in a failure of its own."""
+
+    def __init__(self, message: str, year: int | None = None) -> None:
+        super().__init__(message)
+        self.year = year
 
 
 class CalendarDataError(CalendarError):
@@ -128,7 +134,11 @@ class WorkingCalendar:
         last_year: int,
         days_off: Mapping[date, DayOff],
         working_overrides: Mapping[date, OverrideEntry],
+        provisional: Mapping[int, str] | None = None,
+        directories: tuple[Path, ...] = (),
     ) -> None:
+        self.provisional = dict(provisional or {})  # year → note, for years not yet confirmed
+        self.directories = directories  # where the year files were read, strongest last
         self.first_year = first_year
         self.last_year = last_year
         self.first_day = date(first_year, 1, 1)
@@ -156,9 +166,17 @@ class WorkingCalendar:
     def _range_error(self, year: int, what: str) -> CalendarRangeError:
         return CalendarRangeError(
             f"{what} needs the calendar of {year}, but only {self.first_year}–{self.last_year} "
-            f"is loaded. Add bridge/mappings/calendar/{year}.toml with that year's announced "
-            "days off and make-up Saturdays (see the existing files), then retry."
+            f"is loaded. {how_to_add(year)}",
+            year,
         )
+
+    def provisional_between(self, first: date, last: date) -> dict[int, str]:
+        """The provisional years (year → note) among those of the days first..last."""
+        return {
+            year: self.provisional[year]
+            for year in range(first.year, last.year + 1)
+            if year in self.provisional
+        }
 
     # --- single days -----------------------------------------------------------------------
 
@@ -248,8 +266,21 @@ class WorkingCalendar:
 # --- building ------------------------------------------------------------------------------
 
 
+def how_to_add(year: int) -> str:
+    """How to add a year's calendar: the file name and where it goes (docs/deadlines.md)."""
+    return (
+        f"Add bridge/mappings/calendar/{year}.toml with that year's announced days off and "
+        f"make-up Saturdays (see the existing files), or put {year}.toml in the directory named "
+        "by the setting [calendar] directory (BRIDGE_CALENDAR__DIRECTORY), then retry."
+    )
+
+
 def build_calendar(
-    first_year: int, last_year: int, entries: Iterable[OverrideEntry]
+    first_year: int,
+    last_year: int,
+    entries: Iterable[OverrideEntry],
+    provisional: Mapping[int, str] | None = None,
+    directories: tuple[Path, ...] = (),
 ) -> WorkingCalendar:
     """Weekends, then `holidays` (VN, Vietnamese names), then the announcements, in that order
     of precedence from weakest to strongest (DOMAIN.md section 6)."""
@@ -270,14 +301,31 @@ def build_calendar(
         else:
             days_off.pop(entry.day, None)
             working[entry.day] = entry
-    return WorkingCalendar(first_year, last_year, days_off, working)
+    return WorkingCalendar(first_year, last_year, days_off, working, provisional, directories)
 
 
 _ENTRY_KEYS = {"date", "kind", "name", "source"}
 
 
+@dataclass(frozen=True)
+class YearFile:
+    """One ``<year>.toml``: its entries, and whether the year is still provisional (its
+    announcement is not out; ``provisional = true`` with a ``note`` saying what is missing)."""
+
+    year: int
+    entries: list[OverrideEntry]
+    provisional: bool = False
+    note: str = ""
+
+
 def read_override_file(path: Path) -> tuple[int, list[OverrideEntry]]:
     """Read and validate one ``<year>.toml``; raise CalendarDataError naming file and entry."""
+    read = read_year_file(path)
+    return read.year, read.entries
+
+
+def read_year_file(path: Path) -> YearFile:
+    """Read and validate one ``<year>.toml``, provisional flag included."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -285,15 +333,20 @@ def read_override_file(path: Path) -> tuple[int, list[OverrideEntry]]:
     year = data.get("year")
     if year != _year_of_file(path):
         raise CalendarDataError(f"{path}: 'year = {year}' must match the file name")
-    unknown = set(data) - {"year", "entries"}
+    unknown = set(data) - {"year", "entries", "provisional", "note"}
     if unknown:
         raise CalendarDataError(f"{path}: unknown keys {sorted(unknown)}")
+    provisional, note = data.get("provisional", False), data.get("note", "")
+    if not isinstance(provisional, bool) or not isinstance(note, str):
+        raise CalendarDataError(f"{path}: 'provisional' must be true/false and 'note' a text")
+    if provisional and not note.strip():
+        raise CalendarDataError(f"{path}: a provisional year needs a 'note' saying what is missing")
     raw_entries = data.get("entries", [])
     if not isinstance(raw_entries, list):
         raise CalendarDataError(f"{path}: 'entries' must be an array of tables ([[entries]])")
     entries = [_read_entry(path, year, i, raw) for i, raw in enumerate(raw_entries, 1)]
     _refuse_duplicates(path, entries)
-    return year, entries
+    return YearFile(year, entries, provisional, note.strip())
 
 
 def _year_of_file(path: Path) -> int:
@@ -343,31 +396,83 @@ def available_years(override_dir: Path | None = None) -> list[int]:
 
 
 def load_calendar(
-    years: Iterable[int] | None = None, override_dir: Path | str | None = None
+    years: Iterable[int] | None = None,
+    override_dir: Path | str | None = None,
+    extra_dir: Path | str | None = None,
 ) -> WorkingCalendar:
     """The calendar of ``years`` (default: every year with an override file), built once.
+
+    Year files are read from ``override_dir`` (default: the packaged bridge/mappings/calendar)
+    and then from ``extra_dir``, whose files replace the packaged ones of the same year and add
+    years past them. Without ``override_dir`` the extra directory defaults to the setting
+    ``[calendar] directory`` (BRIDGE_CALENDAR__DIRECTORY), so a year's file can be added on a
+    server without touching the installed package.
 
     Every year must have an override file and the years must be contiguous, so that no day in
     the loaded range falls back to an unchecked guess.
     """
     directory = Path(override_dir) if override_dir is not None else DEFAULT_OVERRIDE_DIR
+    if extra_dir is None and override_dir is None:
+        extra_dir = configured_directory()
+    directories = (directory.resolve(),)
+    if extra_dir is not None:
+        extra = Path(extra_dir).resolve()
+        if not extra.is_dir():
+            raise CalendarDataError(
+                f"{extra}: the calendar directory named by [calendar] directory does not exist"
+            )
+        directories += (extra,)
     wanted = tuple(sorted(set(years))) if years is not None else None
-    return _load_calendar_cached(wanted, directory.resolve())
+    return _load_calendar_cached(wanted, directories)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_calendar_cached(years: tuple[int, ...] | None, directory: Path) -> WorkingCalendar:
-    present = available_years(directory)
+def _load_calendar_cached(
+    years: tuple[int, ...] | None, directories: tuple[Path, ...]
+) -> WorkingCalendar:
+    files: dict[int, Path] = {}
+    for directory in directories:  # later directories win
+        files.update({_year_of_file(p): p for p in directory.glob("*.toml")})
+    present = sorted(files)
     wanted = list(years) if years is not None else present
+    shown = " and ".join(str(d) for d in directories)
     if not wanted:
-        raise CalendarDataError(f"{directory}: no <year>.toml calendar override file found")
+        raise CalendarDataError(f"{shown}: no <year>.toml calendar override file found")
     missing = [y for y in range(wanted[0], wanted[-1] + 1) if y not in present]
     if missing:
         raise CalendarRangeError(
-            f"no calendar override file for {missing} in {directory}; add <year>.toml with that "
-            "year's announced days off and make-up Saturdays (an empty 'entries = []' if none)"
+            f"no calendar override file for {missing} in {shown}; add <year>.toml with that "
+            "year's announced days off and make-up Saturdays (an empty 'entries = []' if none)",
+            missing[0],
         )
     entries: list[OverrideEntry] = []
+    provisional: dict[int, str] = {}
     for year in range(wanted[0], wanted[-1] + 1):
-        entries.extend(read_override_file(directory / f"{year}.toml")[1])
-    return build_calendar(wanted[0], wanted[-1], entries)
+        read = read_year_file(files[year])
+        entries.extend(read.entries)
+        if read.provisional:
+            provisional[year] = read.note
+    return build_calendar(wanted[0], wanted[-1], entries, provisional, directories)
+
+
+# The setting is read once per change of the environment or the config file, not per call:
+# load_calendar() runs once per task in a reconcile.
+_CONFIGURED: dict[tuple[Any, ...], Path | None] = {}
+
+
+def configured_directory() -> Path | None:
+    """The extra calendar directory of the settings (``[calendar] directory``), if any."""
+    import os
+
+    config = os.environ.get("BRIDGE_CONFIG") or "bridge.toml"
+    try:
+        stamp: Any = Path(config).resolve().stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    key = (os.environ.get("BRIDGE_CALENDAR__DIRECTORY"), config, stamp, os.getcwd())
+    if key not in _CONFIGURED:
+        from bridge.settings import load_settings  # settings import nothing of ours
+
+        _CONFIGURED.clear()
+        _CONFIGURED[key] = load_settings().calendar.directory
+    return _CONFIGURED[key]

@@ -21,25 +21,40 @@ files, read once by :func:`bridge.pipelines.calendar.load_calendar`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any, Literal
 
 from bridge.pipelines.calendar import (
     LOCAL_TZ,
+    CalendarError,
     DayOff,
     WorkingCalendar,
     format_day,
     load_calendar,
     local_date,
 )
+from bridge.pipelines.deadline_phrases import (
+    DeadlinePhrase,
+    NotUnderstood,
+    PhraseKind,
+    RecurringSchedule,
+    scan_deadline_phrases,
+    scan_text,
+)
 from bridge.schemas import Urgency
 
-Rule = Literal["explicit", "text", "default"]
+# The phrase finder lives in deadline_phrases.py; its names stay importable from here.
+__all__ = [
+    "DEFAULT_POLICY", "LOCAL_TZ", "DeadlinePhrase", "DeadlinePolicy", "DeadlineResult",
+    "NotUnderstood", "PhraseKind", "RecurringSchedule", "at_risk", "compute_deadline",
+    "find_deadline_phrase", "scan_deadline_phrases", "scan_text",
+]  # fmt: skip
+
+Rule = Literal["explicit", "text", "default", "not_understood"]
+"""``not_understood``: the text states a deadline that cannot be read and none that can; the
+due time is then the default period, shown as a stand-in that a person must check."""
 
 CIVIL_CODE_147 = "Bộ luật Dân sự 2015, Điều 147"
 CIVIL_CODE_148 = "Bộ luật Dân sự 2015, Điều 148"
@@ -94,205 +109,32 @@ class DeadlinePolicy:
 DEFAULT_POLICY = DeadlinePolicy()
 
 
-# --- phrases stated in text ----------------------------------------------------------------
-
-
-class PhraseKind(StrEnum):
-    """The deadline forms of DOMAIN.md section 6, "Dates stated in words"."""
-
-    ON_DAY = "on_day"  # chậm nhất / hạn / đến / trong ngày D (an hour may be stated)
-    BEFORE_DAY = "before_day"  # trước ngày D
-    WORKING_DAYS = "working_days"  # (trong thời hạn) N ngày làm việc
-    CALENDAR_DAYS = "calendar_days"  # trong (thời hạn) N ngày
-
-
-@dataclass(frozen=True)
-class DeadlinePhrase:
-    """A one-off deadline found in text. ``day`` for dated forms, ``days`` for periods."""
-
-    kind: PhraseKind
-    text: str
-    span: tuple[int, int]
-    day: date | None = None
-    at: time | None = None
-    days: int | None = None
-    year_inferred: bool = False
-    from_doc_date: bool = False  # "kể từ ngày ký/ban hành": count from the document's date
-
-
-@dataclass(frozen=True)
-class RecurringSchedule:
-    """A recurring phrase ("trước 16h00 thứ 5 hàng tuần"): a schedule, never one deadline
-    (DOMAIN.md sections 6 and 7)."""
-
-    text: str
-    span: tuple[int, int]
-
-
-_DATE = (
-    r"(?P<d{n}>\d{{1,2}})(?:\s*[/.-]\s*|\s+tháng\s+)(?P<m{n}>\d{{1,2}})"
-    r"(?:(?:\s*[/.-]\s*|\s+năm\s+)(?P<y{n}>\d{{4}}))?(?!\d)"
-)
-# 16h, 16h30, 16 giờ, 16 giờ 30 phút, 16g30, 16h00p, 16:30 — never followed by a letter, so
-# "16 học sinh" is not an hour.
-_HOUR = r"(?P<h{n}>\d{{1,2}})\s*(?:giờ|h|g|:)\s*(?P<mi{n}>\d{{2}})?\s*(?:phút|p)?(?![^\W\d_])"
-_WEEKDAY = r"(?:thứ\s+(?:[2-7]|hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật)"
-_FROM = r"(?:\s*,?\s*(?:kể\s+)?từ\s+(?:ngày\s+)?(?P<from>nhận|ký|ban\s+hành|phát\s+hành))?"
-_ON_LEAD = (
-    r"(?:chậm\s+nhất(?:\s+là)?(?:\s+vào)?|(?:thời\s+)?hạn(?:\s+(?:chót|cuối|hoàn\s+thành|"
-    r"xử\s+lý|báo\s+cáo|nộp))?\s*:?|đến(?:\s+hết)?)"
-)
-
-
-def _date(n: int = 1) -> str:
-    return _DATE.format(n=n)
-
-
-def _hour(n: int = 1) -> str:
-    return _HOUR.format(n=n)
-
-
-_FLAGS = re.IGNORECASE
-_RECURRING = re.compile(
-    rf"(?:(?:trước|chậm\s+nhất|vào|lúc|trong)\s+)?(?:{_hour()}\s*,?\s*)?(?:vào\s+)?"
-    rf"(?:{_WEEKDAY}|(?:ngày\s+)?\d{{1,2}}(?:\s*/\s*\d{{1,2}})?)\s*,?\s*"
-    r"(?:hàng|hằng|mỗi)\s+(?:tuần|tháng|quý|năm)"
-    r"|(?:hàng|hằng|mỗi|định\s+kỳ)\s+(?:tuần|tháng|quý|năm)",
-    _FLAGS,
-)
-_ONE_OFF: tuple[tuple[PhraseKind, re.Pattern[str]], ...] = (
-    # "trước 16h30 ngày 10/3/2023": the hour is kept (DOMAIN.md section 6).
-    (
-        PhraseKind.ON_DAY,
-        re.compile(
-            rf"(?:trước|{_ON_LEAD}|trong|vào)\s*(?:lúc\s+)?{_hour()}\s*,?\s*"
-            rf"(?:{_WEEKDAY}\s*,?\s*)?(?:ngày\s+)?{_date()}",
-            _FLAGS,
-        ),
-    ),
-    # "chậm nhất ngày D", "hạn D", "đến ngày D", optionally "... lúc 16h".
-    (
-        PhraseKind.ON_DAY,
-        re.compile(
-            rf"(?:{_ON_LEAD}\s*(?:ngày\s+)?|trong\s+ngày\s+){_date()}"
-            rf"(?:\s*,?\s*(?:lúc|trước|vào\s+lúc)\s+{_hour(2)})?",
-            _FLAGS,
-        ),
-    ),
-    (PhraseKind.BEFORE_DAY, re.compile(rf"trước\s+(?:ngày\s+)?{_date()}", _FLAGS)),
-    (
-        PhraseKind.WORKING_DAYS,
-        re.compile(
-            r"(?:(?:trong(?:\s+(?:thời\s+hạn|vòng))?|thời\s+hạn|hạn)\s+)?"
-            rf"(?P<n>\d{{1,3}})\s+ngày\s+làm\s+việc{_FROM}",
-            _FLAGS,
-        ),
-    ),
-    (
-        PhraseKind.CALENDAR_DAYS,
-        re.compile(
-            r"(?:trong(?:\s+(?:thời\s+hạn|vòng))?|thời\s+hạn|hạn)\s+(?P<n>\d{1,3})\s+ngày"
-            rf"(?!\s+làm\s+việc)(?![^\W\d_]){_FROM}",
-            _FLAGS,
-        ),
-    ),
-)
-
-
-def scan_deadline_phrases(text: str, doc_date: date) -> list[DeadlinePhrase | RecurringSchedule]:
-    """Every deadline phrase and recurring schedule in ``text``, in reading order.
-
-    Text is normalised to NFC first (DOMAIN.md section 3, "Text"). Recurring phrases are found
-    first and blanked, so "ngày 15/12 hàng năm" is never read as a one-off 15 December.
-    ``doc_date`` gives the year of dates written without one (DOMAIN.md section 6).
-    """
-    text = unicodedata.normalize("NFC", text)
-    found: list[DeadlinePhrase | RecurringSchedule] = []
-    for match in _RECURRING.finditer(text):
-        found.append(RecurringSchedule(match.group(0).strip(), match.span()))
-    remaining = _blank(text, [item.span for item in found])
-    taken = [item.span for item in found]
-    candidates = [
-        (match, kind) for kind, pattern in _ONE_OFF for match in pattern.finditer(remaining)
-    ]
-    # Earliest first, and of two at the same place the longer (it holds the hour too).
-    candidates.sort(key=lambda c: (c[0].start(), -(c[0].end() - c[0].start())))
-    for match, kind in candidates:
-        if any(match.start() < end and start < match.end() for start, end in taken):
-            continue
-        phrase = _phrase_from_match(kind, match, text, doc_date)
-        if phrase is not None:
-            found.append(phrase)
-            taken.append(match.span())
-    return sorted(found, key=lambda item: item.span)
+# --- phrases stated in text: bridge/pipelines/deadline_phrases.py --------------------------
 
 
 def find_deadline_phrase(text: str, doc_date: date) -> DeadlinePhrase | RecurringSchedule | None:
-    """The deadline ``text`` states: the first one-off phrase, else the first recurring
-    schedule (so the caller can tell "a schedule, not a deadline"), else None.
+    """The deadline ``text`` states: of its one-off phrases the one giving the earliest
+    deadline (the order of :func:`compute_deadline`), else the first recurring schedule (so the
+    caller can tell "a schedule, not a deadline"), else None.
 
     This is the public entry point for parsers that need the meaning of a deadline phrase.
     """
-    found = scan_deadline_phrases(text, doc_date)
-    one_off = [item for item in found if isinstance(item, DeadlinePhrase)]
-    return one_off[0] if one_off else (found[0] if found else None)
-
-
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
-
-
-def _phrase_from_match(
-    kind: PhraseKind, match: re.Match[str], text: str, doc_date: date
-) -> DeadlinePhrase | None:
-    groups = match.groupdict()
-    shown = text[match.start() : match.end()].strip()
-    if kind in (PhraseKind.WORKING_DAYS, PhraseKind.CALENDAR_DAYS):
-        days = int(groups["n"])
-        if days < 1:
-            return None
-        from_doc = groups.get("from") is not None and groups["from"].lower() != "nhận"
-        return DeadlinePhrase(kind, shown, match.span(), days=days, from_doc_date=from_doc)
-    resolved = _resolve_date(groups["d1"], groups["m1"], groups["y1"], doc_date)
-    hours = [
-        _resolve_hour(groups.get("h1"), groups.get("mi1")),
-        _resolve_hour(groups.get("h2"), groups.get("mi2")),
-    ]
-    if resolved is None or any(hour is False for hour in hours):
-        return None  # 31/2, 25h: not a date or hour, so not a deadline
-    day, inferred = resolved
-    at = next((hour for hour in hours if isinstance(hour, time)), None)
-    return DeadlinePhrase(kind, shown, match.span(), day=day, at=at, year_inferred=inferred)
-
-
-def _resolve_date(
-    day_text: str, month_text: str, year_text: str | None, doc_date: date
-) -> tuple[date, bool] | None:
-    """A date without a year takes the document's year, or the next year if the date would
-    already be past when the document was issued (DOMAIN.md section 6)."""
-    day, month = int(day_text), int(month_text)
+    scan = scan_text(text, doc_date)
+    if not scan.phrases:
+        return scan.schedules[0] if scan.schedules else None
+    if len(scan.phrases) == 1:
+        return scan.phrases[0]
+    received = datetime.combine(doc_date, time(8, 0), LOCAL_TZ)
     try:
-        if year_text is not None:
-            return date(int(year_text), month, day), False
-        candidate = date(doc_date.year, month, day)
-        if candidate < doc_date:
-            candidate = date(doc_date.year + 1, month, day)
-    except ValueError:
-        return None
-    return candidate, True
+        return min(scan.phrases, key=lambda p: _phrase_due(p, received, doc_date))
+    except CalendarError:  # a date past the loaded years: the first phrase, as written
+        return scan.phrases[0]
 
 
-def _resolve_hour(hour_text: str | None, minute_text: str | None) -> time | bool | None:
-    """The stated wall-clock time; None when no hour was written, False when it is impossible."""
-    if hour_text is None:
-        return None
-    hour, minute = int(hour_text), int(minute_text or 0)
-    if hour > 23 or minute > 59:
-        return False
-    return time(hour, minute)
+def _phrase_due(phrase: DeadlinePhrase, received: datetime, doc_date: date | None) -> datetime:
+    calendar = load_calendar()
+    base = doc_date if phrase.from_doc_date and doc_date else local_date(received)
+    return _stated(phrase, base, calendar, DEFAULT_POLICY).due
 
 
 # --- the result ----------------------------------------------------------------------------
@@ -306,7 +148,7 @@ class SkippedDay:
 
 @dataclass(frozen=True)
 class DeadlineResult:
-    """A computed deadline with everything needed to show why (DOMAIN.md section 6)."""
+    """A computed deadline with everything needed to show why (docs/domain.md §6)."""
 
     received_at: datetime
     due: datetime  # aware, Asia/Ho_Chi_Minh
@@ -317,35 +159,54 @@ class DeadlineResult:
     explanation: tuple[str, ...]  # Vietnamese, in reading order
     phrase: str | None = None  # the text that stated the deadline (rule 2)
     schedules: tuple[str, ...] = ()  # recurring phrases recognised but not used as a deadline
+    not_understood: tuple[str, ...] = ()  # phrases that look like deadlines but cannot be read
+    provisional_years: tuple[int, ...] = ()  # calendar years used whose data is provisional
+
+    @property
+    def rule_detail(self) -> str:
+        """The rule for a log or a table: "text", or "not understood: <phrase>"."""
+        if self.rule == "not_understood":
+            return "; ".join(f"not understood: {text}" for text in self.not_understood)
+        return self.rule
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "received": self.received_at.isoformat(),
             "due": self.due.isoformat(),
             "rule": self.rule,
+            "rule_detail": self.rule_detail,
             "milestone": self.milestone.isoformat(),
             "start": self.start.isoformat(),
             "skipped": [{"day": s.day.isoformat(), "reason": s.reason} for s in self.skipped],
             "phrase": self.phrase,
             "schedules": list(self.schedules),
+            "not_understood": list(self.not_understood),
+            "provisional_years": list(self.provisional_years),
             "explanation": list(self.explanation),
         }
 
     def render_text(self) -> str:
         """For a person, in Vietnamese."""
+        rule = RULE_LABELS[self.rule]
+        if self.rule == "not_understood":
+            rule = "; ".join(f"{NOT_UNDERSTOOD}: {text}" for text in self.not_understood)
+            rule += " — hạn dưới đây chỉ tạm tính theo mặc định (quy tắc 3), cần người kiểm tra"
         head = [
             f"Hạn xử lý: {format_instant(self.due)}",
-            f"Quy tắc: {RULE_LABELS[self.rule]}",
+            f"Quy tắc: {rule}",
             f"Mốc trình lãnh đạo duyệt: {format_instant(self.milestone)}",
             "Giải thích:",
         ]
         return "\n".join(head + [f"  - {line}" for line in self.explanation])
 
 
+NOT_UNDERSTOOD = "không đọc được"
+
 RULE_LABELS: Mapping[str, str] = {
     "explicit": "hạn ghi trong trường hạn xử lý (quy tắc 1)",
     "text": "hạn nêu trong nội dung văn bản / ý kiến chỉ đạo (quy tắc 2)",
     "default": "hạn mặc định theo số ngày làm việc (quy tắc 3)",
+    "not_understood": f"{NOT_UNDERSTOOD} hạn nêu trong văn bản (quy tắc 2)",
 }
 
 
@@ -372,7 +233,7 @@ def compute_deadline(
     received_at: datetime,
     *,
     explicit: date | datetime | None = None,
-    text: str | None = None,
+    text: str | Sequence[str | None] | None = None,
     doc_date: date | None = None,
     agency: str | None = None,
     doc_type: str | None = None,
@@ -381,7 +242,12 @@ def compute_deadline(
     calendar: WorkingCalendar | None = None,
 ) -> DeadlineResult:
     """The deadline of a document received at ``received_at`` (aware), by the rules of
-    DOMAIN.md section 6 in order: explicit, then text, then the default; plus the milestone.
+    docs/domain.md §6 in order: explicit, then text, then the default; plus the milestone.
+
+    ``text`` is one text or several (the directive, the document's abstract, its body): every
+    deadline they state is read and the earliest wins, so the result is never later than any
+    deadline the texts state. A phrase that looks like a deadline but cannot be read is
+    reported (``not_understood``, and in the explanation), never silently replaced.
 
     Raises CalendarRangeError when a day needed lies outside the loaded calendar, and
     ValueError for a naive ``received_at`` or ``explicit`` time.
@@ -389,29 +255,44 @@ def compute_deadline(
     calendar = calendar or load_calendar()
     received_day = local_date(received_at)
     received_local = received_at.astimezone(LOCAL_TZ)
-    schedules: tuple[str, ...] = ()
+    texts = [text] if isinstance(text, str) else [t for t in (text or ()) if t]
+    scans = [scan_text(t, doc_date or received_day) for t in texts if t.strip()]
+    schedules = tuple(i.text for scan in scans for i in scan.schedules)
+    unreadable = tuple(dict.fromkeys(i.text for scan in scans for i in scan.not_understood))
+    stated = [phrase for scan in scans for phrase in scan.phrases]
     phrase_text: str | None = None
+    notes: list[str] = []
     if explicit is not None:
         rule: Rule = "explicit"
         outcome = _explicit(explicit, calendar, policy)
+    elif stated:
+        rule = "text"
+        outcomes = [
+            (_stated(p, _base(p, received_day, doc_date), calendar, policy), p) for p in stated
+        ]
+        outcome, chosen = min(outcomes, key=lambda pair: pair[0].due)  # reading order on ties
+        phrase_text = chosen.text
+        notes += _other_phrase_lines(outcomes, chosen)
     else:
-        found = scan_deadline_phrases(text, doc_date or received_day) if text else []
-        schedules = tuple(i.text for i in found if isinstance(i, RecurringSchedule))
-        stated = next((i for i in found if isinstance(i, DeadlinePhrase)), None)
-        if stated is not None:
-            rule, phrase_text = "text", stated.text
-            base = doc_date if stated.from_doc_date and doc_date else received_day
-            outcome = _stated(stated, base, calendar, policy)
-        else:
-            rule = "default"
-            days, why = policy.default_period(agency, doc_type, urgency)
-            outcome = _working_days(received_day, days, calendar, policy, why)
+        days, why = policy.default_period(agency, doc_type, urgency)
+        rule = "not_understood" if unreadable else "default"
+        outcome = _working_days(received_day, days, calendar, policy, why)
+    if explicit is None:
+        notes += [f"«{i.text}»: {i.reason}." for scan in scans for i in scan.set_aside]
+        notes += _unreadable_lines(unreadable, rule)
     milestone, milestone_line = _milestone(outcome.due, calendar, policy)
     lines = [_received_line(received_local, calendar), *_schedule_lines(schedules)]
-    lines += [*outcome.lines, f"Hạn xử lý: {format_instant(outcome.due)} (giờ Việt Nam, UTC+7)."]
+    if rule == "not_understood":
+        lines += notes + list(outcome.lines)
+    else:
+        lines += list(outcome.lines) + notes
+    lines.append(f"Hạn xử lý: {format_instant(outcome.due)} (giờ Việt Nam, UTC+7).")
     if outcome.due < received_local:
         lines.append("Lưu ý: hạn này đã qua trước khi nhận văn bản; cần báo cáo ngay.")
     lines.append(milestone_line)
+    touched = [received_day, outcome.start, outcome.due.date(), milestone.date()]
+    provisional = calendar.provisional_between(min(touched), max(touched))
+    lines += [provisional_line(year, note) for year, note in provisional.items()]
     return DeadlineResult(
         received_at=received_local,
         due=outcome.due,
@@ -422,7 +303,48 @@ def compute_deadline(
         explanation=tuple(lines),
         phrase=phrase_text,
         schedules=schedules,
+        not_understood=unreadable,
+        provisional_years=tuple(provisional),
     )
+
+
+def provisional_line(year: int, note: str) -> str:
+    """The warning every answer that uses a provisional year carries (docs/domain.md §6)."""
+    why = f" ({note})" if note else ""
+    return (
+        f"Lưu ý: lịch ngày làm việc năm {year} là TẠM THỜI, chưa có thông báo chính thức về "
+        f"ngày nghỉ lễ, Tết và ngày làm bù{why}; hạn có thể thay đổi khi có thông báo."
+    )
+
+
+def _base(phrase: DeadlinePhrase, received_day: date, doc_date: date | None) -> date:
+    return doc_date if phrase.from_doc_date and doc_date else received_day
+
+
+def _other_phrase_lines(
+    outcomes: list[tuple[_Outcome, DeadlinePhrase]], chosen: DeadlinePhrase
+) -> list[str]:
+    return [
+        f"Văn bản còn nêu hạn «{phrase.text}» ({format_instant(outcome.due)}), muộn hơn hoặc "
+        "bằng; lấy hạn sớm nhất."
+        for outcome, phrase in outcomes
+        if phrase is not chosen
+    ]
+
+
+def _unreadable_lines(unreadable: tuple[str, ...], rule: Rule) -> list[str]:
+    if rule == "not_understood":
+        return [
+            f"Quy tắc 2 — {NOT_UNDERSTOOD}: {text} (trông như một hạn xử lý nhưng không hiểu "
+            "được ngày, giờ hay số ngày). Hạn dưới đây chỉ TẠM TÍNH theo mặc định (quy tắc 3); "
+            "cần người kiểm tra và nhập hạn đúng."
+            for text in unreadable
+        ]
+    return [
+        f"Lưu ý — {NOT_UNDERSTOOD}: {text} (trông như một hạn xử lý nhưng không hiểu được); "
+        "cần người kiểm tra xem hạn này có sớm hơn hạn đã chọn không."
+        for text in unreadable
+    ]
 
 
 def _explicit(
@@ -443,7 +365,9 @@ def _stated(
 ) -> _Outcome:
     """Rule 2: a deadline stated in words, one branch per form of DOMAIN.md section 6."""
     first = f"Quy tắc 2: hạn nêu trong văn bản: «{phrase.text}»."
-    if phrase.year_inferred and phrase.day is not None:
+    if phrase.year_inferred and phrase.day is not None and phrase.kind is PhraseKind.PERIOD_END:
+        first += f" Không ghi năm, hiểu là {phrase.period} (theo ngày văn bản)."
+    elif phrase.year_inferred and phrase.day is not None:
         first += f" Ngày không ghi năm, hiểu là năm {phrase.day.year} (theo ngày văn bản)."
     if phrase.kind is PhraseKind.WORKING_DAYS:
         return _working_days(base, phrase.days or 0, calendar, policy, None, first)
@@ -452,14 +376,50 @@ def _stated(
     assert phrase.day is not None
     if phrase.kind is PhraseKind.BEFORE_DAY:
         return _before_day(phrase.day, calendar, policy, first)
-    return _on_day(phrase.day, phrase.at, calendar, policy, first)
+    if phrase.kind is PhraseKind.PERIOD_END:
+        return _period_end(phrase, calendar, policy, first)
+    if phrase.at is not None:
+        return _at_stated_hour(phrase.day, phrase.at, calendar, first)
+    return _on_day(phrase.day, None, calendar, policy, first)
+
+
+def _at_stated_hour(day: date, at: time, calendar: WorkingCalendar, first: str) -> _Outcome:
+    """A stated hour on ``day``; on a day off, the last working day before it at that hour. A
+    stated moment never moves later (docs/domain.md §6)."""
+    if calendar.is_working_day(day):
+        return _Outcome(_at(day, at), day, (), (first,))
+    due_day = calendar.previous_working_day(day)
+    skipped = tuple(calendar.days_off_between(due_day, day))
+    lines = [first, *(f"Bỏ qua {off.describe()}." for off in skipped)]
+    lines.append(
+        f"Ngày {format_day(day)} không phải ngày làm việc và văn bản nêu giờ {at:%H:%M}: hạn là "
+        f"{at:%H:%M} ngày làm việc liền trước, {format_day(due_day)} (không lùi sang sau vì "
+        "sẽ muộn hơn thời điểm đã nêu)."
+    )
+    return _Outcome(_at(due_day, at), day, skipped, tuple(lines))
+
+
+def _period_end(
+    phrase: DeadlinePhrase, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
+) -> _Outcome:
+    """ "trong tháng / quý / năm": the end of the last working day of that period."""
+    assert phrase.day is not None
+    last = phrase.day
+    due_day = last if calendar.is_working_day(last) else calendar.previous_working_day(last)
+    skipped = tuple(calendar.days_off_between(due_day, last))
+    lines = [first, *(f"Bỏ qua {off.describe()}." for off in skipped)]
+    lines.append(
+        f"«Trong {phrase.period}»: hạn là cuối ngày làm việc cuối cùng của {phrase.period}, "
+        f"{format_day(due_day)}."
+    )
+    return _Outcome(_at(due_day, policy.end_of_day), last, skipped, tuple(lines))
 
 
 def _on_day(
     day: date, at: time | None, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
 ) -> _Outcome:
-    """The end of ``day`` (or the stated hour); if ``day`` is not a working day, the next
-    working day (Civil Code 2015, art. 148)."""
+    """The end of ``day``; if ``day`` is not a working day, the end of the next working day
+    (Civil Code 2015, art. 148). A stated hour goes through :func:`_at_stated_hour` instead."""
     due_day = calendar.working_day_on_or_after(day)
     skipped = tuple(calendar.days_off_between(day - timedelta(days=1), due_day))
     lines = [first]
