@@ -276,7 +276,8 @@ def compute_deadline(
     else:
         days, why = policy.default_period(agency, doc_type, urgency)
         rule = "not_understood" if unreadable else "default"
-        outcome = _working_days(received_day, days, calendar, policy, why)
+        stand_in = f"Tạm tính theo quy tắc 3: {days} ngày làm việc ({why})." if unreadable else None
+        outcome = _working_days(received_day, days, calendar, policy, why, stand_in)
     if explicit is None:
         notes += [f"«{i.text}»: {i.reason}." for scan in scans for i in scan.set_aside]
         notes += _unreadable_lines(unreadable, rule)
