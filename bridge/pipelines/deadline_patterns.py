@@ -176,17 +176,17 @@ ONE_OFF: tuple[tuple[PhraseKind, bool, re.Pattern[str]], ...] = (
         PhraseKind.ON_DAY,
         False,
         re.compile(
-            rf"(?:{_ON_LEAD}\s*{_DAY_WORD}|trong\s+ngày\s+){_date()}"
+            rf"{_ON_LEAD}\s*{_DAY_WORD}{_date()}"
             rf"(?:\s*,?\s*(?:lúc|trước|vào\s+lúc)\s+{_hour(2)})?",
             _FLAGS,
         ),
     ),
-    # "vào ngày D": a deadline only beside an action (a meeting "vào ngày D" is not).
+    # "vào / trong ngày D": a deadline only beside an action (a meeting's day is not).
     (
         PhraseKind.ON_DAY,
         True,
         re.compile(
-            rf"vào\s+(?:{_WEEKDAY}\s*,?\s*)?ngày\s+{_date()}"
+            rf"(?:vào|trong)\s+(?:{_WEEKDAY}\s*,?\s*)?ngày\s+{_date()}"
             rf"(?:\s*,?\s*(?:lúc|trước|vào\s+lúc)\s+{_hour(2)})?",
             _FLAGS,
         ),

@@ -171,12 +171,16 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _attached_to_action(text: str, span: tuple[int, int], weak: bool) -> bool:
-    """Whether a phrase belongs to an action of its sentence, not to a meeting.
+    """Whether a weak form ("vào / trong ngày D", "trong tháng / quý / năm") belongs to an
+    action of its sentence and not to a meeting; strong forms ("chậm nhất", "hạn", "trước
+    ngày", ...) are deadlines by themselves.
 
-    The window is the sentence up to the phrase (and, for weak forms, the rest of the
-    sentence: "Trong tháng 12/2024, các đơn vị hoàn thành ..."). A meeting word after the last
-    action word before the phrase makes it a meeting date.
+    The window is the sentence up to the phrase, and the rest of the sentence after it
+    ("Trong tháng 12/2024, các đơn vị hoàn thành ..."). A meeting word after the last action
+    word before the phrase makes it a meeting's day ("Sở tổ chức họp vào ngày 14/6").
     """
+    if not weak:
+        return True
     starts = [m.end() for m in SENTENCE_END.finditer(text, 0, span[0])]
     before = SALUTATION.sub(" ", text[starts[-1] if starts else 0 : span[0]])
     end_match = SENTENCE_END.search(text, span[1])
@@ -186,8 +190,6 @@ def _attached_to_action(text: str, span: tuple[int, int], weak: bool) -> bool:
     last_action = actions[-1].end() if actions else -1
     if meetings and meetings[-1].start() > last_action:
         return False
-    if not weak:
-        return True
     return bool(actions) or bool(ACTION.search(after))
 
 

@@ -94,6 +94,8 @@ CHOICE = [
     ),
     # The data cut-off comes after the deadline in the sentence: still not a deadline.
     ("Gửi báo cáo trước ngày 12/6/2024, số liệu tính đến ngày 31/5/2024", vn(2024, 6, 11, 17)),
+    # A strong form is a deadline even when a meeting is named before it.
+    ("Gửi báo cáo phục vụ hội nghị trước ngày 10/6/2024", vn(2024, 6, 7, 17)),
     # Range written with a dash.
     ("Báo cáo giai đoạn từ 01/01/2024 - 31/5/2024, chậm nhất ngày 7/6/2024", vn(2024, 6, 7, 17)),
     # Cited document in "ngày … tháng … năm …".
@@ -119,6 +121,7 @@ def test_the_deadline_is_the_date_attached_to_an_action(text, due):
         "Số liệu tính đến ngày 31/5/2024",
         "Thực hiện Quyết định số 54/2023/QĐ-UBND ngày 04/10/2023",
         "Sở tổ chức họp vào ngày 14/6/2024",
+        "Hội nghị diễn ra trong ngày 14/6/2024 tại Hội trường",
     ],
 )
 def test_a_text_whose_dates_are_none_of_them_deadlines_gets_the_default(text):
