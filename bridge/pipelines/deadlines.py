@@ -4,16 +4,18 @@ The rules, in order (DOMAIN.md section 6, "Rules, in order"):
 
 1. ``explicit`` — a structured deadline on the task or document wins. A date without an hour
    reads like "hạn D".
-2. ``text`` — else a deadline stated in the directive or document text (DOMAIN.md sections 4
-   and 6): "chậm nhất/hạn/đến/trong ngày D", "trước ngày D", a stated hour, a date without a
-   year, "N ngày làm việc", "N ngày" (calendar days). Recurring phrases ("hàng tuần",
-   "ngày 10 hàng tháng") are a schedule, not a deadline, and fall through to rule 3.
+2. ``text`` — else a deadline stated in the directive or the document's own abstract and body
+   (docs/domain.md §4 and §6; phrases in deadline_phrases.py, their meaning in
+   deadline_rules.py). Of several stated deadlines the earliest wins; periods, cut-offs, cited
+   documents' dates and meetings are not deadlines. Recurring phrases ("hàng tuần", "ngày 10
+   hàng tháng") are a schedule, not a deadline, and fall through to rule 3.
 3. ``default`` — else the agency default, 5 working days from receipt (per agency, per document
-   type, shorter for urgent documents when configured).
+   type, shorter for urgent documents when configured). When the text states a deadline that
+   cannot be read, the rule is ``not_understood``: the default is shown only as a stand-in, and
+   the phrase is named ("không đọc được: …"), never silently dropped.
 4. The review milestone: the draft goes to leadership at least 1 working day before the deadline.
 
-Counting follows the Civil Code 2015: the day of receipt is not counted (art. 147) and a period
-whose last day is not a working day ends at the end of the next working day (art. 148).
+Every answer that uses a provisional calendar year says so (docs/domain.md §6, "Calendar data").
 
 Every function here is pure: values in, values out. The only I/O is the calendar's override
 files, read once by :func:`bridge.pipelines.calendar.load_calendar`.
@@ -245,6 +247,8 @@ def compute_deadline(
     received_day = local_date(received_at)
     received_local = received_at.astimezone(LOCAL_TZ)
     texts = [text] if isinstance(text, str) else [t for t in (text or ()) if t]
+    if explicit is not None:
+        texts = []  # rule 1 wins: the text is not read at all
     scans = [scan_text(t, doc_date or received_day) for t in texts if t.strip()]
     schedules = tuple(i.text for scan in scans for i in scan.schedules)
     unreadable = tuple(dict.fromkeys(i.text for scan in scans for i in scan.not_understood))
@@ -268,9 +272,8 @@ def compute_deadline(
         rule = "not_understood" if unreadable else "default"
         stand_in = f"Tạm tính theo quy tắc 3: {days} ngày làm việc ({why})." if unreadable else None
         outcome = working_days_deadline(received_day, days, calendar, policy, why, stand_in)
-    if explicit is None:
-        notes += [f"«{i.text}»: {i.reason}." for scan in scans for i in scan.set_aside]
-        notes += _unreadable_lines(unreadable, rule)
+    notes += [f"«{i.text}»: {i.reason}." for scan in scans for i in scan.set_aside]
+    notes += _unreadable_lines(unreadable, rule)
     milestone, milestone_line = review_milestone(outcome.due, calendar, policy)
     lines = [received_line(received_local, calendar), *schedule_lines(schedules)]
     if rule == "not_understood":

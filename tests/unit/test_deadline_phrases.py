@@ -383,3 +383,33 @@ def test_the_chosen_deadline_is_no_later_than_any_deadline_the_text_states(case)
         alone = compute_deadline(received, text=phrase, doc_date=received.date())
         assert alone.rule == "text", phrase
         assert result.due <= alone.due, (text, phrase)
+
+
+def test_an_explicit_deadline_wins_and_the_text_is_not_read():
+    result = compute_deadline(RECEIVED, explicit=date(2024, 6, 20), text="hạn chót ngày 31/02")
+    assert (result.rule, result.not_understood) == ("explicit", ())
+
+
+# --- property: every number from 1 to 99 said the way Vietnamese says it ------------------
+
+_DIGITS = ["", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+
+
+def _say(n: int) -> str:
+    """Vietnamese number words: "mười" for the teens, "X mươi" above; after "mươi" one is
+    "mốt", four may be "tư", and five after a ten is "lăm"."""
+    tens, unit = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[unit]
+    head = "mười" if tens == 1 else f"{_DIGITS[tens]} mươi"
+    if unit == 0:
+        return head
+    tail = {1: "một" if tens == 1 else "mốt", 4: "tư" if tens > 1 else "bốn", 5: "lăm"}
+    return f"{head} {tail.get(unit, _DIGITS[unit])}"
+
+
+@given(st.integers(1, 99))
+def test_every_number_in_words_up_to_ninety_nine_is_read(n):
+    assert words_to_number(_say(n)) == n
+    phrase = find_deadline_phrase(f"báo cáo trong {_say(n)} ngày làm việc", DOC_DATE)
+    assert phrase.days == n
