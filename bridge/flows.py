@@ -586,11 +586,14 @@ def unreadable_deadlines(engine: Engine, settings: BridgeSettings) -> list[dict[
     )  # fmt: skip
     with engine.connect() as conn:
         found = conn.execute(query).all()
+    units = sync.Catalog.load().units.units if found else {}
     return [
         {
             "Mã nhiệm vụ": f"{row.system}/{row.source_id}",
             "Nhiệm vụ": f"Văn bản số {row.number}/{row.notation}",
-            "Đơn vị chủ trì": row.unit_id or "",
+            "Đơn vị chủ trì": units[row.unit_id].name
+            if row.unit_id in units
+            else row.unit_id or "",
             "Hạn": f"{_local(row.computed_deadline, settings)} (tạm tính)",
             "Tình trạng": "Không đọc được hạn",
             "Ghi chú": " ".join(
