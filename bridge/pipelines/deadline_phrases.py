@@ -241,10 +241,13 @@ def _period_end(
     inferred = year_text is None
     year = int(year_text) if year_text else doc_date.year
     last_month = first_month + months - 1
-    end = date(year, last_month, monthrange(year, last_month)[1])
-    if inferred and end < doc_date:
-        year += 1
+    try:
         end = date(year, last_month, monthrange(year, last_month)[1])
+        if inferred and end < doc_date:
+            year += 1
+            end = date(year, last_month, monthrange(year, last_month)[1])
+    except ValueError:  # year 0000: not a date, so not understood
+        return None
     period = {
         "tháng": f"tháng {first_month:02d}/{year}",
         "quý": f"quý {['I', 'II', 'III', 'IV'][(first_month - 1) // 3]}/{year}",

@@ -413,3 +413,28 @@ def test_every_number_in_words_up_to_ninety_nine_is_read(n):
     assert words_to_number(_say(n)) == n
     phrase = find_deadline_phrase(f"báo cáo trong {_say(n)} ngày làm việc", DOC_DATE)
     assert phrase.days == n
+
+
+# --- property: no text stops a run ---------------------------------------------------------
+
+TOKENS = (
+    "trước", "ngày", "chậm nhất", "hạn", "hạn chót", "trong", "tháng", "quý", "năm", "vào",
+    "lúc", "16h30", "0h", "99h", "31/02", "29/2/2023", "0/0/0000", "12/2024", "IV", "0000",
+    "9999", "mười", "mươi", "lăm", "mốt", "làm việc", "kể từ ngày ký", "hàng tuần", "gửi",
+    "báo cáo", "họp", "từ", "đến", "tính đến", "số", "54/2023/QĐ-UBND", ",", ";", ".", ":", "-",
+    "\n", "05", "000", "999", "thứ 5", "mùng", "nay",
+)  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(TOKENS), max_size=25))
+def test_any_text_gives_a_deadline_or_names_the_missing_calendar_year(tokens):
+    from bridge.pipelines.calendar import CalendarRangeError
+
+    text = " ".join(tokens)
+    try:
+        result = compute_deadline(RECEIVED, text=text, doc_date=DOC_DATE)
+    except CalendarRangeError as exc:
+        assert exc.year is not None
+        return
+    assert result.rule in ("text", "default", "not_understood")
+    assert result.due.tzinfo is not None
