@@ -238,9 +238,11 @@ ACTION = re.compile(
     r"tổng\s+hợp|giải\s+quyết|kết\s+thúc|ban\s+hành)(?![^\W\d_])",
     _FLAGS,
 )
+# Meetings and other occasions whose day is not a deadline, and "đã" (a fact already past).
 MEETING = re.compile(
     r"(?<![^\W\d_])(?:họp|hội\s+nghị|hội\s+thảo|tọa\s+đàm|toạ\s+đàm|buổi\s+làm\s+việc|"
-    r"giao\s+ban|khai\s+mạc|tập\s+huấn)(?![^\W\d_])",
+    r"giao\s+ban|khai\s+mạc|bế\s+mạc|tập\s+huấn|khai\s+giảng|diễn\s+ra|hiệu\s+lực|"
+    r"kỷ\s+niệm|đã)(?![^\W\d_])",
     _FLAGS,
 )
 SENTENCE_END = re.compile(r"[.;!?\n]")

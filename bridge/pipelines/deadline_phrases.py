@@ -127,7 +127,7 @@ def scan_text(text: str, doc_date: date) -> PhraseScan:
     for match, kind, weak in candidates:
         if _overlaps(match.span(), taken):
             continue
-        if not _attached_to_action(text, match.span(), weak):
+        if not _attached_to_action(text, match.span(), weak, kind):
             if kind is not PhraseKind.PERIOD_END:
                 why = "ngày họp/sự kiện hoặc không gắn với việc phải làm, không phải hạn xử lý"
                 scan.set_aside.append(SetAside(_shown(text, match.span()), match.span(), why))
@@ -170,14 +170,15 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _attached_to_action(text: str, span: tuple[int, int], weak: bool) -> bool:
-    """Whether a weak form ("vào / trong ngày D", "trong tháng / quý / năm") belongs to an
-    action of its sentence and not to a meeting; strong forms ("chậm nhất", "hạn", "trước
-    ngày", ...) are deadlines by themselves.
+def _attached_to_action(text: str, span: tuple[int, int], weak: bool, kind: PhraseKind) -> bool:
+    """Whether a weak form ("vào / trong ngày D", "trong tháng / quý / năm") is a deadline;
+    strong forms ("chậm nhất", "hạn", "trước ngày", ...) are deadlines by themselves.
 
-    The window is the sentence up to the phrase, and the rest of the sentence after it
-    ("Trong tháng 12/2024, các đơn vị hoàn thành ..."). A meeting word after the last action
-    word before the phrase makes it a meeting's day ("Sở tổ chức họp vào ngày 14/6").
+    The window is the sentence of the phrase. A meeting or occasion word after the last action
+    word before the phrase makes it that occasion's day ("Sở tổ chức họp vào ngày 14/6"). A day
+    ("vào ngày D") stands alone as a deadline when its sentence names no occasion; a month,
+    quarter or year only beside an action ("hoàn thành trong quý III"), since "trong năm 2023"
+    is as often a fact as an instruction.
     """
     if not weak:
         return True
@@ -190,7 +191,9 @@ def _attached_to_action(text: str, span: tuple[int, int], weak: bool) -> bool:
     last_action = actions[-1].end() if actions else -1
     if meetings and meetings[-1].start() > last_action:
         return False
-    return bool(actions) or bool(ACTION.search(after))
+    if actions or ACTION.search(after):
+        return True
+    return kind is PhraseKind.ON_DAY and not MEETING.search(after)
 
 
 def _phrase_from_match(

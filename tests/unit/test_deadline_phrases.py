@@ -214,6 +214,9 @@ ON_AND_WITHIN = [
     ("hoàn thành trong năm nay", RECEIVED, vn(2024, 12, 31, 17)),
     ("Trong tháng 7/2024, các đơn vị hoàn thành việc rà soát", RECEIVED, vn(2024, 7, 31, 17)),
     ("trình UBND tỉnh trong quý IV/2025", RECEIVED, vn(2025, 12, 31, 17)),
+    # A day stands alone as a deadline when its sentence names no meeting or occasion.
+    ("vào ngày 15/6/2024", RECEIVED, vn(2024, 6, 17, 17)),
+    ("trong ngày 14/6/2024", RECEIVED, vn(2024, 6, 14, 17)),
 ]
 
 
@@ -230,6 +233,9 @@ def test_on_a_day_and_within_a_month_quarter_or_year(text, received, due):
         "Sở tổ chức họp vào ngày 14/6/2024",  # a meeting
         "Trong năm 2023, tỉnh đã có nhiều cố gắng",
         "Tổ chức hội nghị vào ngày 20/6/2024, gửi kèm tài liệu",  # the meeting is the date
+        "Quyết định có hiệu lực vào ngày 1/7/2024",  # an occasion, not a deadline
+        "hoàn thành",  # an action alone states no deadline
+        "trong quý III/2024",  # a quarter alone is as often a fact as an instruction
     ],
 )
 def test_weak_forms_without_an_action_are_not_deadlines(text):
