@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine, or_, select, text
 
 from bridge.pipelines import push, reconcile, sync, systems
-from bridge.pipelines.calendar import load_calendar, local_date
+from bridge.pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from bridge.pipelines.ingest import RunCounts
 from bridge.settings import BridgeSettings, display_database_url, load_settings
 from bridge.store import database, queries
@@ -520,7 +520,7 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
     settings = load_settings()
     moment = _aware(now, settings) or datetime.now(UTC)
     today = local_date(moment)
-    if skip_days_off and not load_calendar().is_working_day(today):
+    if skip_days_off and not _working_or_unknown(today):
         logger.info("%s is not a working day: nothing to watch", today)
         return Completed(message=f"{today} is not a working day")
     with _store(settings) as engine:
@@ -546,6 +546,15 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
         publish_run_table("deadline-watch-push", [_push_row(pushed)], "Gửi cập nhật.")
         result = {"at_risk": at_risk, "overdue": overdue, "push": asdict(pushed)}
         return _conclude(engine, watch, settings, "deadline-watch", result)
+
+
+def _working_or_unknown(day: date) -> bool:
+    """A day past the calendar data still gets its watch: reconcile then names the missing year
+    per item (docs/domain.md §6), which is the warning the agency needs."""
+    try:
+        return load_calendar().is_working_day(day)
+    except CalendarRangeError:
+        return True
 
 
 def watched_tasks(engine: Engine, settings: BridgeSettings) -> list[dict[str, Any]]:
