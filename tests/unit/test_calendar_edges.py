@@ -231,3 +231,10 @@ def test_now_past_the_data_with_a_deadline_inside_it_is_simply_overdue():
     result = plan([_task(1, vn(2027, 12, 2, 17))], [_doc(1, None, vn(2027, 12, 2, 17))], [],
                   vn(2028, 2, 1, 9))  # fmt: skip
     assert result.failures == [] and result.statuses[1] == ("overdue", False)
+
+
+def test_the_deadline_watch_runs_on_a_day_past_the_data():
+    from bridge import flows
+
+    assert flows._working_or_unknown(date(2030, 1, 5)) is True  # a Saturday, but unknown
+    assert flows._working_or_unknown(date(2024, 2, 4)) is False  # a known Sunday
