@@ -136,6 +136,7 @@ def _run_check(args: argparse.Namespace) -> int:
             "no system is configured: set e.g. BRIDGE_IOFFICE__BASE_URL (see `bridge config`)"
         )
     results = [systems.check_system(settings, name) for name in names]
+    results.append(systems.check_calendar(settings))
     for result in results:
         print(result.line())
     return 0 if all(result.ok for result in results) else 1
@@ -311,10 +312,15 @@ def _run_failures(args: argparse.Namespace) -> int:
             if where is None:
                 raise UsageError(f"no open dead letter L{number}")
             system, stream, source_id = where
-            print(
-                f"L{number}: marked resolved. Read the record again with: "
-                f"bridge resync --system {system} --stream {stream} --ids {source_id}"
-            )
+            if stream == queries.CALENDAR_STREAM:  # reconcile reopens it while the year is missing
+                print(
+                    f"L{number}: marked resolved. Add the year's calendar file, then: bridge sync"
+                )
+            else:
+                print(
+                    f"L{number}: marked resolved. Read the record again with: "
+                    f"bridge resync --system {system} --stream {stream} --ids {source_id}"
+                )
         else:
             if not queries.retry_dead_outbox(engine, int(number), now):
                 raise UsageError(f"no dead outbox row O{number}")
@@ -346,7 +352,11 @@ def _add_deadline(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--received", required=True, help="receipt time, e.g. 2024-02-07T09:15")
     p.add_argument("--days", type=int, help="default period in working days (default 5)")
     p.add_argument("--explicit", help="structured deadline: 2024-02-20 or 2024-02-20T16:30")
-    p.add_argument("--text", help="directive or document text that may state a deadline")
+    p.add_argument(
+        "--text", action="append",
+        help="directive or document text (abstract, body) that may state a deadline; repeat it "
+        "for several texts: every deadline they state is read and the earliest wins",
+    )  # fmt: skip
     p.add_argument("--doc-date", help="document date, gives the year of dates without one")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run_deadline)

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -40,12 +40,12 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine, or_, select, text
 
 from bridge.pipelines import push, reconcile, sync, systems
-from bridge.pipelines.calendar import load_calendar, local_date
+from bridge.pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from bridge.pipelines.ingest import RunCounts
 from bridge.settings import BridgeSettings, display_database_url, load_settings
 from bridge.store import database, queries
 from bridge.store.queries import Failure
-from bridge.store.tables import tasks
+from bridge.store.tables import documents, tasks
 
 SystemName = Literal["ioffice", "idesk", "tracking"]
 ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
@@ -55,6 +55,7 @@ SYSTEM_LABELS = {
     "idesk": "iDesk",
     "tracking": "Theo dõi nhiệm vụ",
     "store": "Kho dữ liệu",
+    "calendar": "Lịch ngày làm việc",
 }
 STREAM_LABELS = {
     "incoming": "Văn bản đến",
@@ -111,6 +112,8 @@ def retry_command(failure: Failure) -> str:
     # queries.list_failures names a dead letter "system/stream source_id".
     place, _, source_id = failure.where.partition(" ")
     system, _, stream = place.partition("/")
+    if stream == queries.CALENDAR_STREAM:  # closes by itself once the year's file is added
+        return "thêm tệp lịch <năm>.toml (xem Lý do) rồi chạy lại đồng bộ; lỗi tự đóng"
     return (
         f"bridge failures --retry {tag} rồi bridge resync --system {system} --stream {stream} "
         f"--ids {source_id} (hoặc chạy resync: system={system}, streams=[{stream}], "
@@ -521,7 +524,7 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
     settings = load_settings()
     moment = _aware(now, settings) or datetime.now(UTC)
     today = local_date(moment)
-    if skip_days_off and not load_calendar().is_working_day(today):
+    if skip_days_off and not _working_or_unknown(today):
         logger.info("%s is not a working day: nothing to watch", today)
         return Completed(message=f"{today} is not a working day")
     with _store(settings) as engine:
@@ -529,20 +532,33 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
         # Reconcile queues the at-risk warnings (and extension requests, if enabled); push sends.
         report = _reconcile(settings, engine, moment)
         pushed = _push(settings, engine)
-        rows = watched_tasks(engine, settings)
+        rows = watched_tasks(engine, settings) + unreadable_deadlines(engine, settings)
         at_risk = sum(1 for row in rows if row["Tình trạng"] == "Sắp đến hạn")
+        overdue = sum(1 for row in rows if row["Tình trạng"] == "Quá hạn")
+        unread = f", {len(rows) - at_risk - overdue} văn bản không đọc được hạn" if (
+            len(rows) > at_risk + overdue
+        ) else ""  # fmt: skip
         more = f" Chỉ hiện {MAX_ROWS} dòng đầu." if len(rows) > MAX_ROWS else ""
         create_table_artifact(
             rows[:MAX_ROWS] or [{"Tình trạng": "Không có nhiệm vụ sắp đến hạn hay quá hạn"}],
             key="deadline-watch",
             description=(
                 f"Theo dõi hạn lúc {_local(moment, settings)}: {at_risk} nhiệm vụ sắp đến hạn, "
-                f"{len(rows) - at_risk} nhiệm vụ quá hạn (trên {report.tasks} nhiệm vụ).{more}"
+                f"{overdue} nhiệm vụ quá hạn (trên {report.tasks} nhiệm vụ){unread}.{more}"
             ),
         )
         publish_run_table("deadline-watch-push", [_push_row(pushed)], "Gửi cập nhật.")
-        result = {"at_risk": at_risk, "overdue": len(rows) - at_risk, "push": asdict(pushed)}
+        result = {"at_risk": at_risk, "overdue": overdue, "push": asdict(pushed)}
         return _conclude(engine, watch, settings, "deadline-watch", result)
+
+
+def _working_or_unknown(day: date) -> bool:
+    """A day past the calendar data still gets its watch: reconcile then names the missing year
+    per item (docs/domain.md §6), which is the warning the agency needs."""
+    try:
+        return load_calendar().is_working_day(day)
+    except CalendarRangeError:
+        return True
 
 
 def watched_tasks(engine: Engine, settings: BridgeSettings) -> list[dict[str, Any]]:
@@ -565,6 +581,37 @@ def watched_tasks(engine: Engine, settings: BridgeSettings) -> list[dict[str, An
             else row.lead_unit_id,
             "Hạn": _local(row.deadline, settings),
             "Tình trạng": "Sắp đến hạn" if row.at_risk else "Quá hạn",
+            "Ghi chú": "",
+        }
+        for row in found
+    ]
+
+
+def unreadable_deadlines(engine: Engine, settings: BridgeSettings) -> list[dict[str, Any]]:
+    """Documents whose text states a deadline the bridge cannot read ("không đọc được: …",
+    docs/domain.md §6): their deadline is only the default, so a person must check it."""
+    query = (
+        select(documents.c.system, documents.c.source_id, documents.c.number,
+               documents.c.notation, documents.c.unit_id, documents.c.computed_deadline,
+               documents.c.deadline_explanation)
+        .where(documents.c.deadline_rule == "not_understood")
+        .order_by(documents.c.computed_deadline)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        found = conn.execute(query).all()
+    units = sync.Catalog.load().units.units if found else {}
+    return [
+        {
+            "Mã nhiệm vụ": f"{row.system}/{row.source_id}",
+            "Nhiệm vụ": f"Văn bản số {row.number}/{row.notation}",
+            "Đơn vị chủ trì": units[row.unit_id].name
+            if row.unit_id in units
+            else row.unit_id or "",
+            "Hạn": f"{_local(row.computed_deadline, settings)} (tạm tính)",
+            "Tình trạng": "Không đọc được hạn",
+            "Ghi chú": " ".join(
+                line for line in row.deadline_explanation or [] if "không đọc được: " in line
+            ),
         }
         for row in found
     ]
@@ -642,10 +689,11 @@ def health_check() -> State:
             # Every slot is held by running syncs or pushes: the system is busy, not down.
             results.append(systems.CheckResult(name, True, 0, "busy: every call slot in use"))
     results.append(check_store(settings))
+    results.append(systems.check_calendar(settings))
     rows = [
         {
             "Thành phần": SYSTEM_LABELS.get(r.system, r.system),
-            "Trạng thái": "Hoạt động" if r.ok else "KHÔNG HOẠT ĐỘNG",
+            "Trạng thái": ("Cảnh báo" if r.warning else "Hoạt động") if r.ok else "KHÔNG HOẠT ĐỘNG",
             "Độ trễ (ms)": round(r.latency_ms),
             "Chi tiết": r.detail,
         }

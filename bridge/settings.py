@@ -175,6 +175,20 @@ class ScheduleSettings(BaseModel):
         return lines
 
 
+class CalendarSettings(BaseModel):
+    """Where the working-day calendar's year files are (docs/domain.md §6, "Calendar data").
+
+    The packaged files (bridge/mappings/calendar/<year>.toml) are read first; files in
+    ``directory`` replace those of the same year and add later years, so a new year's
+    announcement can be installed on a server without a new release of the bridge.
+    """
+
+    directory: Path | None = Field(
+        default=None, description="extra directory of <year>.toml calendar files, e.g. "
+        "/etc/bridge/calendar; empty means only the packaged files",
+    )  # fmt: skip
+
+
 class BridgeSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIDGE_",
@@ -201,6 +215,7 @@ class BridgeSettings(BaseSettings):
     schedules: ScheduleSettings = ScheduleSettings()
     reports: ReportSettings = ReportSettings()
     at_risk: AtRiskSettings = AtRiskSettings()
+    calendar: CalendarSettings = CalendarSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -20,17 +20,18 @@ O(log n), whatever N is.
 from __future__ import annotations
 
 import bisect
-import functools
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+
+if TYPE_CHECKING:
+    from bridge.pipelines.calendar_files import YearFile
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 """Dates are computed and shown in local time (DOMAIN.md section 6, "Time zone")."""
@@ -49,7 +50,13 @@ class CalendarError(ValueError):
 
 
 class CalendarRangeError(CalendarError):
-    """A date outside the years whose calendar is loaded (we never guess a year's holidays)."""
+    """A date outside the years whose calendar is loaded (we never guess a year's holidays).
+
+    ``year`` is the missing year, so a caller can name it in a failure of its own."""
+
+    def __init__(self, message: str, year: int | None = None) -> None:
+        super().__init__(message)
+        self.year = year
 
 
 class CalendarDataError(CalendarError):
@@ -128,7 +135,11 @@ class WorkingCalendar:
         last_year: int,
         days_off: Mapping[date, DayOff],
         working_overrides: Mapping[date, OverrideEntry],
+        provisional: Mapping[int, str] | None = None,
+        directories: tuple[Path, ...] = (),
     ) -> None:
+        self.provisional = dict(provisional or {})  # year → note, for years not yet confirmed
+        self.directories = directories  # where the year files were read, strongest last
         self.first_year = first_year
         self.last_year = last_year
         self.first_day = date(first_year, 1, 1)
@@ -156,9 +167,17 @@ class WorkingCalendar:
     def _range_error(self, year: int, what: str) -> CalendarRangeError:
         return CalendarRangeError(
             f"{what} needs the calendar of {year}, but only {self.first_year}–{self.last_year} "
-            f"is loaded. Add bridge/mappings/calendar/{year}.toml with that year's announced "
-            "days off and make-up Saturdays (see the existing files), then retry."
+            f"is loaded. {how_to_add(year)}",
+            year,
         )
+
+    def provisional_between(self, first: date, last: date) -> dict[int, str]:
+        """The provisional years (year → note) among those of the days first..last."""
+        return {
+            year: self.provisional[year]
+            for year in range(first.year, last.year + 1)
+            if year in self.provisional
+        }
 
     # --- single days -----------------------------------------------------------------------
 
@@ -248,8 +267,21 @@ class WorkingCalendar:
 # --- building ------------------------------------------------------------------------------
 
 
+def how_to_add(year: int) -> str:
+    """How to add a year's calendar: the file name and where it goes (docs/deadlines.md)."""
+    return (
+        f"Add bridge/mappings/calendar/{year}.toml with that year's announced days off and "
+        f"make-up Saturdays (see the existing files), or put {year}.toml in the directory named "
+        "by the setting [calendar] directory (BRIDGE_CALENDAR__DIRECTORY), then retry."
+    )
+
+
 def build_calendar(
-    first_year: int, last_year: int, entries: Iterable[OverrideEntry]
+    first_year: int,
+    last_year: int,
+    entries: Iterable[OverrideEntry],
+    provisional: Mapping[int, str] | None = None,
+    directories: tuple[Path, ...] = (),
 ) -> WorkingCalendar:
     """Weekends, then `holidays` (VN, Vietnamese names), then the announcements, in that order
     of precedence from weakest to strongest (DOMAIN.md section 6)."""
@@ -270,104 +302,43 @@ def build_calendar(
         else:
             days_off.pop(entry.day, None)
             working[entry.day] = entry
-    return WorkingCalendar(first_year, last_year, days_off, working)
+    return WorkingCalendar(first_year, last_year, days_off, working, provisional, directories)
 
 
-_ENTRY_KEYS = {"date", "kind", "name", "source"}
-
-
-def read_override_file(path: Path) -> tuple[int, list[OverrideEntry]]:
-    """Read and validate one ``<year>.toml``; raise CalendarDataError naming file and entry."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CalendarDataError(f"{path}: not valid TOML: {exc}") from exc
-    year = data.get("year")
-    if year != _year_of_file(path):
-        raise CalendarDataError(f"{path}: 'year = {year}' must match the file name")
-    unknown = set(data) - {"year", "entries"}
-    if unknown:
-        raise CalendarDataError(f"{path}: unknown keys {sorted(unknown)}")
-    raw_entries = data.get("entries", [])
-    if not isinstance(raw_entries, list):
-        raise CalendarDataError(f"{path}: 'entries' must be an array of tables ([[entries]])")
-    entries = [_read_entry(path, year, i, raw) for i, raw in enumerate(raw_entries, 1)]
-    _refuse_duplicates(path, entries)
-    return year, entries
-
-
-def _year_of_file(path: Path) -> int:
-    if not (path.stem.isdigit() and len(path.stem) == 4):
-        raise CalendarDataError(f"{path}: override files are named <year>.toml, e.g. 2024.toml")
-    return int(path.stem)
-
-
-def _read_entry(path: Path, year: int, number: int, raw: Any) -> OverrideEntry:
-    where = f"{path}: entry {number}"
-    if not isinstance(raw, dict):
-        raise CalendarDataError(f"{where}: must be a table with {sorted(_ENTRY_KEYS)}")
-    where = f"{where} ({raw.get('date', 'no date')})"
-    if set(raw) != _ENTRY_KEYS:
-        raise CalendarDataError(f"{where}: needs exactly the keys {sorted(_ENTRY_KEYS)}")
-    day, kind, name, source = raw["date"], raw["kind"], raw["name"], raw["source"]
-    if type(day) is not date:  # TOML local date, e.g. `date = 2024-05-04` (no quotes)
-        raise CalendarDataError(f"{where}: 'date' must be a TOML date such as 2024-05-04")
-    if day.year != year:
-        raise CalendarDataError(f"{where}: the date is not in {year}")
-    if kind not in set(OverrideKind):
-        raise CalendarDataError(f"{where}: 'kind' must be 'day_off' or 'working_day'")
-    for key, value in (("name", name), ("source", source)):
-        if not isinstance(value, str) or not value.strip():
-            raise CalendarDataError(f"{where}: '{key}' must be a non-empty text")
-    kind = OverrideKind(kind)
-    # A Sunday is never made a working day, and a weekend day off says nothing: both are typos.
-    if kind is OverrideKind.WORKING_DAY and day.weekday() == _SUNDAY:
-        raise CalendarDataError(f"{where}: a Sunday cannot be a make-up working day")
-    if kind is OverrideKind.DAY_OFF and day.weekday() in (_SATURDAY, _SUNDAY):
-        raise CalendarDataError(f"{where}: is a weekend day already; did you mean another date?")
-    return OverrideEntry(day, kind, name.strip(), source.strip(), str(path))
-
-
-def _refuse_duplicates(path: Path, entries: list[OverrideEntry]) -> None:
-    seen: set[date] = set()
-    for entry in entries:
-        if entry.day in seen:
-            raise CalendarDataError(f"{path}: {entry.day} appears twice")
-        seen.add(entry.day)
-
-
-def available_years(override_dir: Path | None = None) -> list[int]:
-    """The years that have an override file, sorted."""
-    directory = override_dir or DEFAULT_OVERRIDE_DIR
-    return sorted(_year_of_file(p) for p in directory.glob("*.toml"))
+# --- reading the year files: bridge/pipelines/calendar_files.py ----------------------------
+# Imported when called, since calendar_files builds on the types above.
 
 
 def load_calendar(
-    years: Iterable[int] | None = None, override_dir: Path | str | None = None
+    years: Iterable[int] | None = None,
+    override_dir: Path | str | None = None,
+    extra_dir: Path | str | None = None,
 ) -> WorkingCalendar:
-    """The calendar of ``years`` (default: every year with an override file), built once.
+    """The calendar of ``years``, built once; see :func:`calendar_files.load_calendar`."""
+    from bridge.pipelines import calendar_files
 
-    Every year must have an override file and the years must be contiguous, so that no day in
-    the loaded range falls back to an unchecked guess.
-    """
-    directory = Path(override_dir) if override_dir is not None else DEFAULT_OVERRIDE_DIR
-    wanted = tuple(sorted(set(years))) if years is not None else None
-    return _load_calendar_cached(wanted, directory.resolve())
+    return calendar_files.load_calendar(years, override_dir, extra_dir)
 
 
-@functools.lru_cache(maxsize=8)
-def _load_calendar_cached(years: tuple[int, ...] | None, directory: Path) -> WorkingCalendar:
-    present = available_years(directory)
-    wanted = list(years) if years is not None else present
-    if not wanted:
-        raise CalendarDataError(f"{directory}: no <year>.toml calendar override file found")
-    missing = [y for y in range(wanted[0], wanted[-1] + 1) if y not in present]
-    if missing:
-        raise CalendarRangeError(
-            f"no calendar override file for {missing} in {directory}; add <year>.toml with that "
-            "year's announced days off and make-up Saturdays (an empty 'entries = []' if none)"
-        )
-    entries: list[OverrideEntry] = []
-    for year in range(wanted[0], wanted[-1] + 1):
-        entries.extend(read_override_file(directory / f"{year}.toml")[1])
-    return build_calendar(wanted[0], wanted[-1], entries)
+def read_override_file(path: Path) -> tuple[int, list[OverrideEntry]]:
+    from bridge.pipelines import calendar_files
+
+    return calendar_files.read_override_file(path)
+
+
+def read_year_file(path: Path) -> YearFile:
+    from bridge.pipelines import calendar_files
+
+    return calendar_files.read_year_file(path)
+
+
+def configured_directory() -> Path | None:
+    from bridge.pipelines import calendar_files
+
+    return calendar_files.configured_directory()
+
+
+def available_years(override_dir: Path | None = None) -> list[int]:
+    from bridge.pipelines import calendar_files
+
+    return calendar_files.available_years(override_dir)

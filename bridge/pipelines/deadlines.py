@@ -4,16 +4,18 @@ The rules, in order (DOMAIN.md section 6, "Rules, in order"):
 
 1. ``explicit`` — a structured deadline on the task or document wins. A date without an hour
    reads like "hạn D".
-2. ``text`` — else a deadline stated in the directive or document text (DOMAIN.md sections 4
-   and 6): "chậm nhất/hạn/đến/trong ngày D", "trước ngày D", a stated hour, a date without a
-   year, "N ngày làm việc", "N ngày" (calendar days). Recurring phrases ("hàng tuần",
-   "ngày 10 hàng tháng") are a schedule, not a deadline, and fall through to rule 3.
+2. ``text`` — else a deadline stated in the directive or the document's own abstract and body
+   (docs/domain.md §4 and §6; phrases in deadline_phrases.py, their meaning in
+   deadline_rules.py). Of several stated deadlines the earliest wins; periods, cut-offs, cited
+   documents' dates and meetings are not deadlines. Recurring phrases ("hàng tuần", "ngày 10
+   hàng tháng") are a schedule, not a deadline, and fall through to rule 3.
 3. ``default`` — else the agency default, 5 working days from receipt (per agency, per document
-   type, shorter for urgent documents when configured).
+   type, shorter for urgent documents when configured). When the text states a deadline that
+   cannot be read, the rule is ``not_understood``: the default is shown only as a stand-in, and
+   the phrase is named ("không đọc được: …"), never silently dropped.
 4. The review milestone: the draft goes to leadership at least 1 working day before the deadline.
 
-Counting follows the Civil Code 2015: the day of receipt is not counted (art. 147) and a period
-whose last day is not a working day ends at the end of the next working day (art. 148).
+Every answer that uses a provisional calendar year says so (docs/domain.md §6, "Calendar data").
 
 Every function here is pure: values in, values out. The only I/O is the calendar's override
 files, read once by :func:`bridge.pipelines.calendar.load_calendar`.
@@ -21,28 +23,48 @@ files, read once by :func:`bridge.pipelines.calendar.load_calendar`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from bridge.pipelines.calendar import (
     LOCAL_TZ,
-    DayOff,
+    CalendarError,
     WorkingCalendar,
-    format_day,
     load_calendar,
     local_date,
 )
+from bridge.pipelines.deadline_phrases import (
+    DeadlinePhrase,
+    NotUnderstood,
+    PhraseKind,
+    RecurringSchedule,
+    scan_deadline_phrases,
+    scan_text,
+)
+from bridge.pipelines.deadline_rules import (
+    Outcome,
+    explicit_deadline,
+    format_instant,
+    received_line,
+    review_milestone,
+    schedule_lines,
+    stated_deadline,
+    working_days_deadline,
+)
 from bridge.schemas import Urgency
 
-Rule = Literal["explicit", "text", "default"]
+# The phrase finder lives in deadline_phrases.py; its names stay importable from here.
+__all__ = [
+    "DEFAULT_POLICY", "LOCAL_TZ", "DeadlinePhrase", "DeadlinePolicy", "DeadlineResult",
+    "NotUnderstood", "PhraseKind", "RecurringSchedule", "at_risk", "compute_deadline",
+    "find_deadline_phrase", "scan_deadline_phrases", "scan_text",
+]  # fmt: skip
 
-CIVIL_CODE_147 = "Bộ luật Dân sự 2015, Điều 147"
-CIVIL_CODE_148 = "Bộ luật Dân sự 2015, Điều 148"
+Rule = Literal["explicit", "text", "default", "not_understood"]
+"""``not_understood``: the text states a deadline that cannot be read and none that can; the
+due time is then the default period, shown as a stand-in that a person must check."""
 
 
 # --- policy --------------------------------------------------------------------------------
@@ -94,205 +116,32 @@ class DeadlinePolicy:
 DEFAULT_POLICY = DeadlinePolicy()
 
 
-# --- phrases stated in text ----------------------------------------------------------------
-
-
-class PhraseKind(StrEnum):
-    """The deadline forms of DOMAIN.md section 6, "Dates stated in words"."""
-
-    ON_DAY = "on_day"  # chậm nhất / hạn / đến / trong ngày D (an hour may be stated)
-    BEFORE_DAY = "before_day"  # trước ngày D
-    WORKING_DAYS = "working_days"  # (trong thời hạn) N ngày làm việc
-    CALENDAR_DAYS = "calendar_days"  # trong (thời hạn) N ngày
-
-
-@dataclass(frozen=True)
-class DeadlinePhrase:
-    """A one-off deadline found in text. ``day`` for dated forms, ``days`` for periods."""
-
-    kind: PhraseKind
-    text: str
-    span: tuple[int, int]
-    day: date | None = None
-    at: time | None = None
-    days: int | None = None
-    year_inferred: bool = False
-    from_doc_date: bool = False  # "kể từ ngày ký/ban hành": count from the document's date
-
-
-@dataclass(frozen=True)
-class RecurringSchedule:
-    """A recurring phrase ("trước 16h00 thứ 5 hàng tuần"): a schedule, never one deadline
-    (DOMAIN.md sections 6 and 7)."""
-
-    text: str
-    span: tuple[int, int]
-
-
-_DATE = (
-    r"(?P<d{n}>\d{{1,2}})(?:\s*[/.-]\s*|\s+tháng\s+)(?P<m{n}>\d{{1,2}})"
-    r"(?:(?:\s*[/.-]\s*|\s+năm\s+)(?P<y{n}>\d{{4}}))?(?!\d)"
-)
-# 16h, 16h30, 16 giờ, 16 giờ 30 phút, 16g30, 16h00p, 16:30 — never followed by a letter, so
-# "16 học sinh" is not an hour.
-_HOUR = r"(?P<h{n}>\d{{1,2}})\s*(?:giờ|h|g|:)\s*(?P<mi{n}>\d{{2}})?\s*(?:phút|p)?(?![^\W\d_])"
-_WEEKDAY = r"(?:thứ\s+(?:[2-7]|hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật)"
-_FROM = r"(?:\s*,?\s*(?:kể\s+)?từ\s+(?:ngày\s+)?(?P<from>nhận|ký|ban\s+hành|phát\s+hành))?"
-_ON_LEAD = (
-    r"(?:chậm\s+nhất(?:\s+là)?(?:\s+vào)?|(?:thời\s+)?hạn(?:\s+(?:chót|cuối|hoàn\s+thành|"
-    r"xử\s+lý|báo\s+cáo|nộp))?\s*:?|đến(?:\s+hết)?)"
-)
-
-
-def _date(n: int = 1) -> str:
-    return _DATE.format(n=n)
-
-
-def _hour(n: int = 1) -> str:
-    return _HOUR.format(n=n)
-
-
-_FLAGS = re.IGNORECASE
-_RECURRING = re.compile(
-    rf"(?:(?:trước|chậm\s+nhất|vào|lúc|trong)\s+)?(?:{_hour()}\s*,?\s*)?(?:vào\s+)?"
-    rf"(?:{_WEEKDAY}|(?:ngày\s+)?\d{{1,2}}(?:\s*/\s*\d{{1,2}})?)\s*,?\s*"
-    r"(?:hàng|hằng|mỗi)\s+(?:tuần|tháng|quý|năm)"
-    r"|(?:hàng|hằng|mỗi|định\s+kỳ)\s+(?:tuần|tháng|quý|năm)",
-    _FLAGS,
-)
-_ONE_OFF: tuple[tuple[PhraseKind, re.Pattern[str]], ...] = (
-    # "trước 16h30 ngày 10/3/2023": the hour is kept (DOMAIN.md section 6).
-    (
-        PhraseKind.ON_DAY,
-        re.compile(
-            rf"(?:trước|{_ON_LEAD}|trong|vào)\s*(?:lúc\s+)?{_hour()}\s*,?\s*"
-            rf"(?:{_WEEKDAY}\s*,?\s*)?(?:ngày\s+)?{_date()}",
-            _FLAGS,
-        ),
-    ),
-    # "chậm nhất ngày D", "hạn D", "đến ngày D", optionally "... lúc 16h".
-    (
-        PhraseKind.ON_DAY,
-        re.compile(
-            rf"(?:{_ON_LEAD}\s*(?:ngày\s+)?|trong\s+ngày\s+){_date()}"
-            rf"(?:\s*,?\s*(?:lúc|trước|vào\s+lúc)\s+{_hour(2)})?",
-            _FLAGS,
-        ),
-    ),
-    (PhraseKind.BEFORE_DAY, re.compile(rf"trước\s+(?:ngày\s+)?{_date()}", _FLAGS)),
-    (
-        PhraseKind.WORKING_DAYS,
-        re.compile(
-            r"(?:(?:trong(?:\s+(?:thời\s+hạn|vòng))?|thời\s+hạn|hạn)\s+)?"
-            rf"(?P<n>\d{{1,3}})\s+ngày\s+làm\s+việc{_FROM}",
-            _FLAGS,
-        ),
-    ),
-    (
-        PhraseKind.CALENDAR_DAYS,
-        re.compile(
-            r"(?:trong(?:\s+(?:thời\s+hạn|vòng))?|thời\s+hạn|hạn)\s+(?P<n>\d{1,3})\s+ngày"
-            rf"(?!\s+làm\s+việc)(?![^\W\d_]){_FROM}",
-            _FLAGS,
-        ),
-    ),
-)
-
-
-def scan_deadline_phrases(text: str, doc_date: date) -> list[DeadlinePhrase | RecurringSchedule]:
-    """Every deadline phrase and recurring schedule in ``text``, in reading order.
-
-    Text is normalised to NFC first (DOMAIN.md section 3, "Text"). Recurring phrases are found
-    first and blanked, so "ngày 15/12 hàng năm" is never read as a one-off 15 December.
-    ``doc_date`` gives the year of dates written without one (DOMAIN.md section 6).
-    """
-    text = unicodedata.normalize("NFC", text)
-    found: list[DeadlinePhrase | RecurringSchedule] = []
-    for match in _RECURRING.finditer(text):
-        found.append(RecurringSchedule(match.group(0).strip(), match.span()))
-    remaining = _blank(text, [item.span for item in found])
-    taken = [item.span for item in found]
-    candidates = [
-        (match, kind) for kind, pattern in _ONE_OFF for match in pattern.finditer(remaining)
-    ]
-    # Earliest first, and of two at the same place the longer (it holds the hour too).
-    candidates.sort(key=lambda c: (c[0].start(), -(c[0].end() - c[0].start())))
-    for match, kind in candidates:
-        if any(match.start() < end and start < match.end() for start, end in taken):
-            continue
-        phrase = _phrase_from_match(kind, match, text, doc_date)
-        if phrase is not None:
-            found.append(phrase)
-            taken.append(match.span())
-    return sorted(found, key=lambda item: item.span)
+# --- phrases stated in text: bridge/pipelines/deadline_phrases.py --------------------------
 
 
 def find_deadline_phrase(text: str, doc_date: date) -> DeadlinePhrase | RecurringSchedule | None:
-    """The deadline ``text`` states: the first one-off phrase, else the first recurring
-    schedule (so the caller can tell "a schedule, not a deadline"), else None.
+    """The deadline ``text`` states: of its one-off phrases the one giving the earliest
+    deadline (the order of :func:`compute_deadline`), else the first recurring schedule (so the
+    caller can tell "a schedule, not a deadline"), else None.
 
     This is the public entry point for parsers that need the meaning of a deadline phrase.
     """
-    found = scan_deadline_phrases(text, doc_date)
-    one_off = [item for item in found if isinstance(item, DeadlinePhrase)]
-    return one_off[0] if one_off else (found[0] if found else None)
-
-
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
-
-
-def _phrase_from_match(
-    kind: PhraseKind, match: re.Match[str], text: str, doc_date: date
-) -> DeadlinePhrase | None:
-    groups = match.groupdict()
-    shown = text[match.start() : match.end()].strip()
-    if kind in (PhraseKind.WORKING_DAYS, PhraseKind.CALENDAR_DAYS):
-        days = int(groups["n"])
-        if days < 1:
-            return None
-        from_doc = groups.get("from") is not None and groups["from"].lower() != "nhận"
-        return DeadlinePhrase(kind, shown, match.span(), days=days, from_doc_date=from_doc)
-    resolved = _resolve_date(groups["d1"], groups["m1"], groups["y1"], doc_date)
-    hours = [
-        _resolve_hour(groups.get("h1"), groups.get("mi1")),
-        _resolve_hour(groups.get("h2"), groups.get("mi2")),
-    ]
-    if resolved is None or any(hour is False for hour in hours):
-        return None  # 31/2, 25h: not a date or hour, so not a deadline
-    day, inferred = resolved
-    at = next((hour for hour in hours if isinstance(hour, time)), None)
-    return DeadlinePhrase(kind, shown, match.span(), day=day, at=at, year_inferred=inferred)
-
-
-def _resolve_date(
-    day_text: str, month_text: str, year_text: str | None, doc_date: date
-) -> tuple[date, bool] | None:
-    """A date without a year takes the document's year, or the next year if the date would
-    already be past when the document was issued (DOMAIN.md section 6)."""
-    day, month = int(day_text), int(month_text)
+    scan = scan_text(text, doc_date)
+    if not scan.phrases:
+        return scan.schedules[0] if scan.schedules else None
+    if len(scan.phrases) == 1:
+        return scan.phrases[0]
+    received = datetime.combine(doc_date, time(8, 0), LOCAL_TZ)
     try:
-        if year_text is not None:
-            return date(int(year_text), month, day), False
-        candidate = date(doc_date.year, month, day)
-        if candidate < doc_date:
-            candidate = date(doc_date.year + 1, month, day)
-    except ValueError:
-        return None
-    return candidate, True
+        return min(scan.phrases, key=lambda p: _phrase_due(p, received, doc_date))
+    except CalendarError:  # a date past the loaded years: the first phrase, as written
+        return scan.phrases[0]
 
 
-def _resolve_hour(hour_text: str | None, minute_text: str | None) -> time | bool | None:
-    """The stated wall-clock time; None when no hour was written, False when it is impossible."""
-    if hour_text is None:
-        return None
-    hour, minute = int(hour_text), int(minute_text or 0)
-    if hour > 23 or minute > 59:
-        return False
-    return time(hour, minute)
+def _phrase_due(phrase: DeadlinePhrase, received: datetime, doc_date: date | None) -> datetime:
+    calendar = load_calendar()
+    base = doc_date if phrase.from_doc_date and doc_date else local_date(received)
+    return stated_deadline(phrase, base, calendar, DEFAULT_POLICY).due
 
 
 # --- the result ----------------------------------------------------------------------------
@@ -306,7 +155,7 @@ class SkippedDay:
 
 @dataclass(frozen=True)
 class DeadlineResult:
-    """A computed deadline with everything needed to show why (DOMAIN.md section 6)."""
+    """A computed deadline with everything needed to show why (docs/domain.md §6)."""
 
     received_at: datetime
     due: datetime  # aware, Asia/Ho_Chi_Minh
@@ -317,52 +166,55 @@ class DeadlineResult:
     explanation: tuple[str, ...]  # Vietnamese, in reading order
     phrase: str | None = None  # the text that stated the deadline (rule 2)
     schedules: tuple[str, ...] = ()  # recurring phrases recognised but not used as a deadline
+    not_understood: tuple[str, ...] = ()  # phrases that look like deadlines but cannot be read
+    provisional_years: tuple[int, ...] = ()  # calendar years used whose data is provisional
+
+    @property
+    def rule_detail(self) -> str:
+        """The rule for a log or a table: "text", or "not understood: <phrase>"."""
+        if self.rule == "not_understood":
+            return "; ".join(f"not understood: {text}" for text in self.not_understood)
+        return self.rule
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "received": self.received_at.isoformat(),
             "due": self.due.isoformat(),
             "rule": self.rule,
+            "rule_detail": self.rule_detail,
             "milestone": self.milestone.isoformat(),
             "start": self.start.isoformat(),
             "skipped": [{"day": s.day.isoformat(), "reason": s.reason} for s in self.skipped],
             "phrase": self.phrase,
             "schedules": list(self.schedules),
+            "not_understood": list(self.not_understood),
+            "provisional_years": list(self.provisional_years),
             "explanation": list(self.explanation),
         }
 
     def render_text(self) -> str:
         """For a person, in Vietnamese."""
+        rule = RULE_LABELS[self.rule]
+        if self.rule == "not_understood":
+            rule = "; ".join(f"{NOT_UNDERSTOOD}: {text}" for text in self.not_understood)
+            rule += " — hạn dưới đây chỉ tạm tính theo mặc định (quy tắc 3), cần người kiểm tra"
         head = [
             f"Hạn xử lý: {format_instant(self.due)}",
-            f"Quy tắc: {RULE_LABELS[self.rule]}",
+            f"Quy tắc: {rule}",
             f"Mốc trình lãnh đạo duyệt: {format_instant(self.milestone)}",
             "Giải thích:",
         ]
         return "\n".join(head + [f"  - {line}" for line in self.explanation])
 
 
+NOT_UNDERSTOOD = "không đọc được"
+
 RULE_LABELS: Mapping[str, str] = {
     "explicit": "hạn ghi trong trường hạn xử lý (quy tắc 1)",
     "text": "hạn nêu trong nội dung văn bản / ý kiến chỉ đạo (quy tắc 2)",
     "default": "hạn mặc định theo số ngày làm việc (quy tắc 3)",
+    "not_understood": f"{NOT_UNDERSTOOD} hạn nêu trong văn bản (quy tắc 2)",
 }
-
-
-def format_instant(moment: datetime) -> str:
-    """``17:00 thứ Tư 21/02/2024`` in local time."""
-    local = moment.astimezone(LOCAL_TZ)
-    return f"{local:%H:%M} {format_day(local.date())}"
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What one rule decided, before the milestone is added."""
-
-    due: datetime
-    start: date
-    skipped: tuple[DayOff, ...]
-    lines: tuple[str, ...]
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -372,7 +224,7 @@ def compute_deadline(
     received_at: datetime,
     *,
     explicit: date | datetime | None = None,
-    text: str | None = None,
+    text: str | Sequence[str | None] | None = None,
     doc_date: date | None = None,
     agency: str | None = None,
     doc_type: str | None = None,
@@ -381,7 +233,12 @@ def compute_deadline(
     calendar: WorkingCalendar | None = None,
 ) -> DeadlineResult:
     """The deadline of a document received at ``received_at`` (aware), by the rules of
-    DOMAIN.md section 6 in order: explicit, then text, then the default; plus the milestone.
+    docs/domain.md §6 in order: explicit, then text, then the default; plus the milestone.
+
+    ``text`` is one text or several (the directive, the document's abstract, its body): every
+    deadline they state is read and the earliest wins, so the result is never later than any
+    deadline the texts state. A phrase that looks like a deadline but cannot be read is
+    reported (``not_understood``, and in the explanation), never silently replaced.
 
     Raises CalendarRangeError when a day needed lies outside the loaded calendar, and
     ValueError for a naive ``received_at`` or ``explicit`` time.
@@ -389,29 +246,47 @@ def compute_deadline(
     calendar = calendar or load_calendar()
     received_day = local_date(received_at)
     received_local = received_at.astimezone(LOCAL_TZ)
-    schedules: tuple[str, ...] = ()
+    texts = [text] if isinstance(text, str) else [t for t in (text or ()) if t]
+    if explicit is not None:
+        texts = []  # rule 1 wins: the text is not read at all
+    scans = [scan_text(t, doc_date or received_day) for t in texts if t.strip()]
+    schedules = tuple(i.text for scan in scans for i in scan.schedules)
+    unreadable = tuple(dict.fromkeys(i.text for scan in scans for i in scan.not_understood))
+    stated = [phrase for scan in scans for phrase in scan.phrases]
     phrase_text: str | None = None
+    notes: list[str] = []
     if explicit is not None:
         rule: Rule = "explicit"
-        outcome = _explicit(explicit, calendar, policy)
+        outcome = explicit_deadline(explicit, calendar, policy)
+    elif stated:
+        rule = "text"
+        outcomes = [
+            (stated_deadline(p, _base(p, received_day, doc_date), calendar, policy), p)
+            for p in stated
+        ]
+        outcome, chosen = min(outcomes, key=lambda pair: pair[0].due)  # reading order on ties
+        phrase_text = chosen.text
+        notes += _other_phrase_lines(outcomes, chosen)
     else:
-        found = scan_deadline_phrases(text, doc_date or received_day) if text else []
-        schedules = tuple(i.text for i in found if isinstance(i, RecurringSchedule))
-        stated = next((i for i in found if isinstance(i, DeadlinePhrase)), None)
-        if stated is not None:
-            rule, phrase_text = "text", stated.text
-            base = doc_date if stated.from_doc_date and doc_date else received_day
-            outcome = _stated(stated, base, calendar, policy)
-        else:
-            rule = "default"
-            days, why = policy.default_period(agency, doc_type, urgency)
-            outcome = _working_days(received_day, days, calendar, policy, why)
-    milestone, milestone_line = _milestone(outcome.due, calendar, policy)
-    lines = [_received_line(received_local, calendar), *_schedule_lines(schedules)]
-    lines += [*outcome.lines, f"Hạn xử lý: {format_instant(outcome.due)} (giờ Việt Nam, UTC+7)."]
+        days, why = policy.default_period(agency, doc_type, urgency)
+        rule = "not_understood" if unreadable else "default"
+        stand_in = f"Tạm tính theo quy tắc 3: {days} ngày làm việc ({why})." if unreadable else None
+        outcome = working_days_deadline(received_day, days, calendar, policy, why, stand_in)
+    notes += [f"«{i.text}»: {i.reason}." for scan in scans for i in scan.set_aside]
+    notes += _unreadable_lines(unreadable, rule)
+    milestone, milestone_line = review_milestone(outcome.due, calendar, policy)
+    lines = [received_line(received_local, calendar), *schedule_lines(schedules)]
+    if rule == "not_understood":
+        lines += notes + list(outcome.lines)
+    else:
+        lines += list(outcome.lines) + notes
+    lines.append(f"Hạn xử lý: {format_instant(outcome.due)} (giờ Việt Nam, UTC+7).")
     if outcome.due < received_local:
         lines.append("Lưu ý: hạn này đã qua trước khi nhận văn bản; cần báo cáo ngay.")
     lines.append(milestone_line)
+    touched = [received_day, outcome.start, outcome.due.date(), milestone.date()]
+    provisional = calendar.provisional_between(min(touched), max(touched))
+    lines += [provisional_line(year, note) for year, note in provisional.items()]
     return DeadlineResult(
         received_at=received_local,
         due=outcome.due,
@@ -422,150 +297,48 @@ def compute_deadline(
         explanation=tuple(lines),
         phrase=phrase_text,
         schedules=schedules,
+        not_understood=unreadable,
+        provisional_years=tuple(provisional),
     )
 
 
-def _explicit(
-    value: date | datetime, calendar: WorkingCalendar, policy: DeadlinePolicy
-) -> _Outcome:
-    """Rule 1. A date alone reads like "hạn D"; a stated time is kept as given."""
-    if isinstance(value, datetime):
-        local_date(value)  # refuses a naive time
-        due = value.astimezone(LOCAL_TZ)
-        line = f"Quy tắc 1: hạn ghi trong trường hạn xử lý, giữ nguyên giờ: {format_instant(due)}."
-        return _Outcome(due, due.date(), (), (line,))
-    first = f"Quy tắc 1: hạn ghi trong trường hạn xử lý là ngày {format_day(value)}, không ghi giờ."
-    return _on_day(value, None, calendar, policy, first)
-
-
-def _stated(
-    phrase: DeadlinePhrase, base: date, calendar: WorkingCalendar, policy: DeadlinePolicy
-) -> _Outcome:
-    """Rule 2: a deadline stated in words, one branch per form of DOMAIN.md section 6."""
-    first = f"Quy tắc 2: hạn nêu trong văn bản: «{phrase.text}»."
-    if phrase.year_inferred and phrase.day is not None:
-        first += f" Ngày không ghi năm, hiểu là năm {phrase.day.year} (theo ngày văn bản)."
-    if phrase.kind is PhraseKind.WORKING_DAYS:
-        return _working_days(base, phrase.days or 0, calendar, policy, None, first)
-    if phrase.kind is PhraseKind.CALENDAR_DAYS:
-        return _calendar_days(base, phrase.days or 0, calendar, policy, first)
-    assert phrase.day is not None
-    if phrase.kind is PhraseKind.BEFORE_DAY:
-        return _before_day(phrase.day, calendar, policy, first)
-    return _on_day(phrase.day, phrase.at, calendar, policy, first)
-
-
-def _on_day(
-    day: date, at: time | None, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
-) -> _Outcome:
-    """The end of ``day`` (or the stated hour); if ``day`` is not a working day, the next
-    working day (Civil Code 2015, art. 148)."""
-    due_day = calendar.working_day_on_or_after(day)
-    skipped = tuple(calendar.days_off_between(day - timedelta(days=1), due_day))
-    lines = [first]
-    if due_day != day:
-        lines += [f"Bỏ qua {off.describe()}." for off in skipped]
-        lines.append(
-            f"Ngày {format_day(day)} không phải ngày làm việc: hạn chuyển sang ngày làm việc "
-            f"tiếp theo {format_day(due_day)} ({CIVIL_CODE_148})."
-        )
-    return _Outcome(_at(due_day, at or policy.end_of_day), day, skipped, tuple(lines))
-
-
-def _before_day(
-    day: date, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
-) -> _Outcome:
-    """ "trước ngày D": the end of the last working day before D. Moving later would break the
-    instruction, so this is the one form that moves earlier (DOMAIN.md section 6)."""
-    due_day = calendar.previous_working_day(day)
-    skipped = tuple(calendar.days_off_between(due_day, day - timedelta(days=1)))
-    lines = [first, *(f"Bỏ qua {off.describe()}." for off in skipped)]
-    lines.append(
-        f"«Trước ngày {day:%d/%m/%Y}»: hạn là cuối ngày làm việc cuối cùng trước ngày đó, "
-        f"{format_day(due_day)} (không lùi sang sau vì sẽ trái chỉ đạo)."
-    )
-    return _Outcome(_at(due_day, policy.end_of_day), day, skipped, tuple(lines))
-
-
-def _working_days(
-    received_day: date,
-    days: int,
-    calendar: WorkingCalendar,
-    policy: DeadlinePolicy,
-    setting: str | None,
-    first: str | None = None,
-) -> _Outcome:
-    """The end of the Nth working day after the receipt day; the receipt day never counts,
-    whatever the hour and even on a weekend or holiday (Civil Code 2015, art. 147)."""
-    due_day = calendar.add_working_days(received_day, days)
-    start = received_day + timedelta(days=1)
-    skipped = tuple(calendar.days_off_between(received_day, due_day))
-    off_days = {off.day for off in skipped}
-    counted = [
-        received_day + timedelta(days=i)
-        for i in range(1, (due_day - received_day).days + 1)
-        if received_day + timedelta(days=i) not in off_days
-    ]
-    lines = [first or f"Quy tắc 3: văn bản không nêu hạn; {days} ngày làm việc ({setting})."]
-    lines.append(f"Bắt đầu tính từ {format_day(start)}.")
-    lines += [f"Bỏ qua {off.describe()}." for off in skipped]
-    for entry in calendar.working_overrides_between(received_day, due_day):
-        lines.append(
-            f"Tính {format_day(entry.day)} là ngày làm việc: {entry.name} (nguồn: {entry.source})."
-        )
-    shown = ", ".join(f"{d:%d/%m}" for d in counted)
-    lines.append(f"Các ngày làm việc được tính ({days}): {shown}.")
-    return _Outcome(_at(due_day, policy.end_of_day), start, skipped, tuple(lines))
-
-
-def _calendar_days(
-    received_day: date, days: int, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
-) -> _Outcome:
-    """ "N ngày" without "làm việc": N calendar days after the receipt day (art. 147); if the
-    last one is not a working day, the next working day (art. 148)."""
-    last = received_day + timedelta(days=days)
-    head = (
-        f"{first} {days} ngày theo lịch, không tính ngày nhận ({CIVIL_CODE_147}): "
-        f"ngày cuối là {format_day(last)}."
-    )
-    outcome = _on_day(last, None, calendar, policy, head)
-    return _Outcome(outcome.due, received_day + timedelta(days=1), outcome.skipped, outcome.lines)
-
-
-def _milestone(
-    due: datetime, calendar: WorkingCalendar, policy: DeadlinePolicy
-) -> tuple[datetime, str]:
-    """Rule 4: the draft goes to leadership at least N working days before the deadline, at
-    the same time of day."""
-    n = policy.milestone_working_days
-    if n == 0:
-        return due, f"Mốc trình lãnh đạo duyệt dự thảo: cùng lúc với hạn, {format_instant(due)}."
-    milestone = _at(calendar.add_working_days(due.date(), -n), due.timetz().replace(tzinfo=None))
-    return milestone, (
-        f"Mốc trình lãnh đạo duyệt dự thảo: {format_instant(milestone)} "
-        f"(trước hạn ít nhất {n} ngày làm việc)."
-    )
-
-
-def _received_line(received: datetime, calendar: WorkingCalendar) -> str:
-    day = received.date()
-    off = calendar.day_off_reason(day)
-    state = "" if off is None else f" (ngày nghỉ: {off.describe().split(': ', 1)[1]})"
+def provisional_line(year: int, note: str) -> str:
+    """The warning every answer that uses a provisional year carries (docs/domain.md §6)."""
+    why = f" ({note})" if note else ""
     return (
-        f"Nhận văn bản lúc {format_instant(received)}{state}; ngày nhận không tính "
-        f"({CIVIL_CODE_147})."
+        f"Lưu ý: lịch ngày làm việc năm {year} là TẠM THỜI, chưa có thông báo chính thức về "
+        f"ngày nghỉ lễ, Tết và ngày làm bù{why}; hạn có thể thay đổi khi có thông báo."
     )
 
 
-def _schedule_lines(schedules: tuple[str, ...]) -> list[str]:
+def _base(phrase: DeadlinePhrase, received_day: date, doc_date: date | None) -> date:
+    return doc_date if phrase.from_doc_date and doc_date else received_day
+
+
+def _other_phrase_lines(
+    outcomes: list[tuple[Outcome, DeadlinePhrase]], chosen: DeadlinePhrase
+) -> list[str]:
     return [
-        f"«{text}» là lịch báo cáo định kỳ, không phải một hạn xử lý; không dùng để tính hạn."
-        for text in schedules
+        f"Văn bản còn nêu hạn «{phrase.text}» ({format_instant(outcome.due)}), muộn hơn hoặc "
+        "bằng; lấy hạn sớm nhất."
+        for outcome, phrase in outcomes
+        if phrase is not chosen
     ]
 
 
-def _at(day: date, wall_clock: time) -> datetime:
-    return datetime.combine(day, wall_clock, tzinfo=LOCAL_TZ)
+def _unreadable_lines(unreadable: tuple[str, ...], rule: Rule) -> list[str]:
+    if rule == "not_understood":
+        return [
+            f"Quy tắc 2 — {NOT_UNDERSTOOD}: {text} (trông như một hạn xử lý nhưng không hiểu "
+            "được ngày, giờ hay số ngày). Hạn dưới đây chỉ TẠM TÍNH theo mặc định (quy tắc 3); "
+            "cần người kiểm tra và nhập hạn đúng."
+            for text in unreadable
+        ]
+    return [
+        f"Lưu ý — {NOT_UNDERSTOOD}: {text} (trông như một hạn xử lý nhưng không hiểu được); "
+        "cần người kiểm tra xem hạn này có sớm hơn hạn đã chọn không."
+        for text in unreadable
+    ]
 
 
 def at_risk(

@@ -36,7 +36,13 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select, update
 
 from bridge.pipelines import deadlines
-from bridge.pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
+from bridge.pipelines.calendar import (
+    LOCAL_TZ,
+    CalendarError,
+    CalendarRangeError,
+    how_to_add,
+    load_calendar,
+)
 from bridge.pipelines.parsing import parse_number_notation
 from bridge.pipelines.status import assess_task
 from bridge.schemas import LinkMethod, LinkRole, TrackingStatus
@@ -128,6 +134,8 @@ class Plan:
     ambiguous: list[str] = field(default_factory=list)
     unlinked: list[str] = field(default_factory=list)
     deadlines: dict[int, deadlines.DeadlineResult] = field(default_factory=dict)
+    # (system, source id, reason): items skipped for want of a year's calendar (§6)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 # --- pure decisions ------------------------------------------------------------------------
@@ -213,6 +221,10 @@ def plan(
     responses, ambiguous_responses = _responses(outgoing, incoming)
 
     for task in task_rows:
+        gap = _calendar_gap(task, now, actions)
+        if gap is not None:  # this task fails; every other one goes on (docs/domain.md §6)
+            result.failures.append(("tracking", task.source_id, gap))
+            continue
         key = _document_key(task.source_document_id) if task.source_document_id else None
         sources = by_key.get(key, []) if key else []
         if len(sources) > 1:
@@ -248,14 +260,19 @@ def plan(
         try:
             computed = deadlines.compute_deadline(
                 doc.received_at,
-                text=texts.get((doc.system, doc.source_id)),
+                text=[texts.get((doc.system, doc.source_id)), doc.abstract],
                 doc_date=doc.day,
                 policy=policy,
             )
+        except CalendarRangeError as exc:  # no guess and nothing pushed: a failure to fix
+            what = f"processing deadline of document {doc.system}/{doc.source_id}"
+            result.failures.append((doc.system, doc.source_id, _missing_year(what, exc)))
+            continue
         except CalendarError:
-            continue  # a year without a loaded calendar: no guess, and nothing pushed
+            continue
         result.deadlines[doc.id] = computed
-        if computed.due >= now:
+        # A deadline the text states but we cannot read is shown, never pushed as a guess.
+        if computed.due >= now and computed.rule != "not_understood":
             result.outbox.append(
                 OutboxItem(
                     idempotency_key=f"deadline:{doc.system}:{doc.source_id}",
@@ -269,6 +286,27 @@ def plan(
                 )
             )
     return result
+
+
+def _calendar_gap(task: TaskRow, now: datetime, actions: AtRiskActions) -> str | None:
+    """Why ``task`` cannot be assessed for want of a year's calendar, else None: its deadline
+    day (the at-risk window counts working days up to it) and the extension it may propose."""
+    if task.deadline is None:
+        return None
+    calendar = load_calendar()
+    due_day = task.deadline.astimezone(LOCAL_TZ).date()
+    try:
+        calendar.is_working_day(due_day)
+        if actions.request_extension and task.deadline >= now:
+            calendar.add_working_days(due_day, actions.extension_working_days)
+    except CalendarRangeError as exc:
+        return _missing_year(f"deadline of task {task.source_id}", exc)
+    return None
+
+
+def _missing_year(what: str, exc: CalendarRangeError) -> str:
+    year = exc.year
+    return f"{what} needs the calendar of {year}, which is not loaded. {how_to_add(year or 0)}"
 
 
 def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tuple[str, bool]:
@@ -363,6 +401,7 @@ class ReconcileReport:
     unlinked: list[str]
     warnings_queued: int = 0
     extensions_queued: int = 0
+    calendar_failures: int = 0
 
 
 def doc_from_row(row: Any) -> Doc:
@@ -399,6 +438,7 @@ def reconcile(
     decided = plan(task_rows, incoming, outgoing, moment, texts, actions=actions)
     _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
+    queries.replace_calendar_failures(engine, decided.failures, moment)
     queued = {
         operation: queries.enqueue_outbox(
             engine, [item for item in decided.outbox if item.operation == operation], moment
@@ -417,6 +457,7 @@ def reconcile(
         unlinked=decided.unlinked,
         warnings_queued=queued["report_progress"],
         extensions_queued=queued["request_extension"],
+        calendar_failures=len(decided.failures),
     )
 
 

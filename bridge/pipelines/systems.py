@@ -65,9 +65,10 @@ class CheckResult:
     ok: bool
     latency_ms: float
     detail: str
+    warning: bool = False  # working, but something needs a person (a provisional calendar)
 
     def line(self) -> str:
-        verdict = "OK  " if self.ok else "FAIL"
+        verdict = ("WARN" if self.warning else "OK  ") if self.ok else "FAIL"
         return f"{self.system:<9} {verdict} {self.latency_ms:7.0f} ms  {self.detail}"
 
 
@@ -80,3 +81,24 @@ def check_system(settings: BridgeSettings, system: str) -> CheckResult:
     except (ConnectorError, NotConfigured) as exc:
         detail, ok = str(exc), False
     return CheckResult(system, ok, (time.monotonic() - started) * 1000, detail)
+
+
+def check_calendar(settings: BridgeSettings) -> CheckResult:
+    """The working-day calendar loads, and which of its years are still provisional (a warning
+    until the year's announcement is entered; docs/domain.md §6, "Calendar data")."""
+    from bridge.pipelines.calendar import CalendarError, load_calendar
+
+    started = time.monotonic()
+    try:
+        calendar = load_calendar(extra_dir=settings.calendar.directory)
+    except CalendarError as exc:
+        return CheckResult("calendar", False, (time.monotonic() - started) * 1000, str(exc))
+    elapsed = (time.monotonic() - started) * 1000
+    loaded = f"{calendar.first_year}–{calendar.last_year} loaded"
+    if not calendar.provisional:
+        return CheckResult("calendar", True, elapsed, loaded)
+    pending = "; ".join(
+        f"{year} is provisional: {note}" for year, note in calendar.provisional.items()
+    )
+    detail = f"{loaded}; {pending}. Enter the announcement in <year>.toml and remove 'provisional'."
+    return CheckResult("calendar", True, elapsed, detail, warning=True)

@@ -689,3 +689,42 @@ def resolve_dead_letter(
             update(dead_letters).where(dead_letters.c.id == letter_id).values(resolved_at=now)
         )
     return letter.system, letter.stream, letter.source_id
+
+
+# --- items reconcile could not handle ------------------------------------------------------
+
+CALENDAR_STREAM = "calendar"
+"""The dead-letter stream of items whose deadline needs a year without calendar data."""
+
+
+def replace_calendar_failures(
+    engine: Engine, failures: Sequence[tuple[str, str, str]], now: datetime
+) -> None:
+    """Record (system, source id, reason) per item reconcile skipped for want of a year's
+    calendar, as open dead letters (shown by `bridge failures` and the flows), and resolve the
+    earlier ones whose item went through this time (the year's file was added)."""
+    failing = {(system, source_id) for system, source_id, _ in failures}
+    with engine.begin() as conn:
+        _upsert(
+            conn,
+            dead_letters,
+            [
+                {"system": system, "stream": CALENDAR_STREAM, "source_id": source_id,
+                 "reason": reason, "payload": None, "first_seen_at": now, "last_seen_at": now,
+                 "count": 1, "resolved_at": None}
+                for system, source_id, reason in failures
+            ],
+            key=("system", "stream", "source_id"),
+            add_to=("count",),
+            keep=("first_seen_at",),
+        )  # fmt: skip
+        open_rows = conn.execute(
+            select(dead_letters.c.id, dead_letters.c.system, dead_letters.c.source_id).where(
+                dead_letters.c.stream == CALENDAR_STREAM, dead_letters.c.resolved_at.is_(None)
+            )
+        ).all()
+        healed = [row.id for row in open_rows if (row.system, row.source_id) not in failing]
+        if healed:
+            conn.execute(
+                update(dead_letters).where(dead_letters.c.id.in_(healed)).values(resolved_at=now)
+            )

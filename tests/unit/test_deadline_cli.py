@@ -90,3 +90,55 @@ def test_through_a_real_process():
     unknown_year = _subprocess("--received", "2030-01-02T09:00")
     assert unknown_year.returncode == 2 and "calendar of 2030" in unknown_year.stderr
     assert "Traceback" not in unknown_year.stderr
+
+
+# --- phrases, several texts, not understood, provisional years (issue 14) --------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "due", "phrase"),
+    [
+        (["Báo cáo kết quả từ ngày 01/01 đến ngày 30/6, gửi trước ngày 10/7"],
+         "2024-07-09T17:00:00+07:00", "trước ngày 10/7"),
+        (["Số liệu tính đến ngày 14/12; gửi trước ngày 20/12"],
+         "2024-12-19T17:00:00+07:00", "trước ngày 20/12"),
+        (["Giao Văn phòng tham mưu, báo cáo trước ngày 25/6/2024",
+          "V/v báo cáo 6 tháng, gửi trước ngày 20/6/2024"],
+         "2024-06-19T17:00:00+07:00", "trước ngày 20/6/2024"),
+        (["trước 16h30 ngày 16/6/2024"], "2024-06-14T16:30:00+07:00", "trước 16h30 ngày 16/6/2024"),
+        (["hoàn thành trong tháng 12/2024"], "2024-12-31T17:00:00+07:00", "trong tháng 12/2024"),
+        (["báo cáo trong mười lăm ngày"], "2024-06-18T17:00:00+07:00", "trong mười lăm ngày"),
+    ],
+)  # fmt: skip
+def test_text_phrases_through_the_command(capsys, texts, due, phrase):
+    argv = ["--received", "2024-06-03T09:00", "--doc-date", "2024-06-01"]
+    for text in texts:
+        argv += ["--text", text]
+    data = run_json(capsys, *argv)
+    assert (data["rule"], data["due"], data["phrase"]) == ("text", due, phrase)
+    assert data["not_understood"] == []
+
+
+def test_an_unreadable_deadline_through_the_command(capsys):
+    argv = ["--received", "2024-06-03T09:00", "--text", "hạn chót ngày 31/02"]
+    data = run_json(capsys, *argv)
+    assert (data["rule"], data["not_understood"]) == ("not_understood", ["hạn chót ngày 31/02"])
+    assert data["rule_detail"] == "not understood: hạn chót ngày 31/02"
+    assert any("không đọc được: hạn chót ngày 31/02" in line for line in data["explanation"])
+    assert main(["deadline", *argv]) == 0
+    out = capsys.readouterr().out
+    assert "Quy tắc: không đọc được: hạn chót ngày 31/02" in out
+
+
+def test_a_provisional_year_through_the_command(capsys):
+    data = run_json(capsys, "--received", "2026-12-29T10:00")
+    assert data["provisional_years"] == [2027]
+    assert any("năm 2027 là TẠM THỜI" in line for line in data["explanation"])
+    assert main(["deadline", "--received", "2026-12-29T10:00"]) == 0
+    assert "năm 2027 là TẠM THỜI" in capsys.readouterr().out
+
+
+def test_a_year_past_the_data_names_the_file_and_the_setting(capsys):
+    assert main(["deadline", "--received", "2027-12-28T09:00"]) == 2
+    err = capsys.readouterr().err
+    assert "calendar of 2028" in err and "2028.toml" in err and "[calendar] directory" in err

@@ -217,8 +217,9 @@ def test_explicit_naive_time_is_refused():
         ("trước 16h00p ngày 20/2/2024", vn(2024, 2, 1, 9), None, vn(2024, 2, 20, 16)),
         ("trước 8 giờ 30 phút ngày 20/2/2024", vn(2024, 2, 1, 9), None, vn(2024, 2, 20, 8, 30)),
         ("chậm nhất ngày 20/2/2024 lúc 10h", vn(2024, 2, 1, 9), None, vn(2024, 2, 20, 10)),
-        # An hour on a day off: the next working day, same hour (art. 148).
-        ("trước 16h30 ngày 10/2/2024", vn(2024, 2, 1, 9), None, vn(2024, 2, 15, 16, 30)),
+        # An hour on a day off: the last working day before, same hour; a stated moment never
+        # moves later (docs/domain.md §6; this case used to move to 15/2, after the moment).
+        ("trước 16h30 ngày 10/2/2024", vn(2024, 2, 1, 9), None, vn(2024, 2, 7, 16, 30)),
         # No year: the document's year, or the next one if already past at issue.
         ("trước ngày 15/12", vn(2023, 11, 22, 9), date(2023, 11, 20), vn(2023, 12, 14, 17)),
         ("hạn 10/1", vn(2023, 12, 22, 9), date(2023, 12, 20), vn(2024, 1, 10, 17)),
@@ -294,8 +295,6 @@ def test_a_one_off_deadline_beside_a_schedule_is_used():
     "text",
     [
         "Kính gửi các đơn vị.",
-        "hạn 31/2/2024",  # no such date
-        "trước 25h ngày 20/2/2024 hoặc không",  # no such hour; no other deadline either
         "Quyết định số 07 ngày 22/9/2017 của UBND tỉnh",  # "07 ngày" is a number, not a period
         "16 học sinh",
     ],
@@ -303,6 +302,21 @@ def test_a_one_off_deadline_beside_a_schedule_is_used():
 def test_text_without_a_deadline_falls_back_to_the_default(text):
     result = compute_deadline(vn(2024, 3, 4, 9), text=text)
     assert result.rule == "default"
+    assert result.not_understood == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hạn 31/2/2024",  # no such date
+        "trước 25h ngày 20/2/2024 hoặc không",  # no such hour; no other deadline either
+    ],
+)
+def test_an_unreadable_deadline_is_reported_not_defaulted(text):
+    # These used to fall silently to the default; docs/domain.md §6 says they are reported.
+    result = compute_deadline(vn(2024, 3, 4, 9), text=text)
+    assert result.rule == "not_understood"
+    assert result.not_understood and result.not_understood[0] in text
 
 
 @pytest.mark.parametrize(
