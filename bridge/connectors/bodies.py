@@ -184,7 +184,7 @@ def check_xml_encoding(
 ) -> None:
     """XML without a declared encoding, or declaring UTF-8, must be valid UTF-8."""
     declared = _XML_DECLARED_ENCODING.match(body[:200].lstrip(_BOM))
-    if declared is None or declared.group(1).lower().replace("_", "-") in (b"utf-8", b"utf8"):
+    if declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8"):
         decode_utf8(body, system=system, operation=operation, record=record)
 
 

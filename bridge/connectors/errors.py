@@ -7,7 +7,7 @@ by quoting the body (issue 18: errors end up in run records, artifacts and state
 
 from __future__ import annotations
 
-from bridge.connectors.redaction import redact
+from bridge.connectors.redaction import redact, register_secret
 
 
 class ConnectorError(Exception):
@@ -67,3 +67,42 @@ class BadRequestError(FatalError):
 
 class ContractError(FatalError):
     """The system answered, but not as its contract says (unparseable body, missing field)."""
+
+
+# --- token answers -----------------------------------------------------------------------
+
+_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", str: "text",
+               list: "a list", dict: "an object", type(None): "null"}  # fmt: skip
+
+
+def _kind(value: object) -> str:
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def token_from_answer(
+    data: object,
+    field: str,
+    *,
+    system: str,
+    operation: str,
+    optional_numbers: tuple[str, ...] = (),
+) -> str:
+    """The token text of a login or token answer, or a ``ContractError`` naming the field and
+    what was wrong (its kind, never its value: it may be a token after all).
+
+    ``optional_numbers`` are fields that, when present, must be numbers (``expires_in``).
+    """
+    if not isinstance(data, dict):
+        raise ContractError(system, operation, f"the answer is {_kind(data)}, not an object")
+    if field not in data:
+        raise ContractError(system, operation, f"the answer has no '{field}'")
+    token = data[field]
+    if not isinstance(token, str) or not token.strip():
+        what = "empty text" if isinstance(token, str) else _kind(token)
+        raise ContractError(system, operation, f"'{field}' is {what}, expected non-empty text")
+    for name in optional_numbers:
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ContractError(system, operation, f"'{name}' is {_kind(value)}, expected a number")
+    register_secret(token)
+    return token

@@ -44,6 +44,7 @@ from bridge.connectors.bodies import (
     TOO_DEEP,
     BodyLimits,
     BodyTooLarge,
+    check_xml_encoding,
     contains_too_deep,
     load_json,
     media_type,
@@ -57,6 +58,7 @@ from bridge.connectors.errors import (
     ContractError,
     FatalError,
     RetryableError,
+    token_from_answer,
 )
 from bridge.connectors.redaction import (
     cap_transport_loggers,
@@ -84,13 +86,17 @@ __all__ = [
     "build_session",
     "call_with_retries",
     "cap_transport_loggers",
+    "check_xml_encoding",
     "classify_response",
     "contains_too_deep",
     "install_redaction",
     "parse_retry_after",
+    "read_bounded",
     "redact",
+    "refuse_html",
     "register_basic_auth",
     "register_secret",
+    "token_from_answer",
 ]
 
 log = logging.getLogger("bridge.connectors")
@@ -101,6 +107,7 @@ T = TypeVar("T")
 # from here, the one module connectors share.
 SECRETS = _redaction.SECRETS
 REDACTED = _redaction.REDACTED
+
 
 @dataclass(frozen=True)
 class BadRecord:

@@ -8,10 +8,16 @@
   ``soap:Client`` fault is the caller's mistake (fatal), a ``soap:Server`` fault is transient.
 * Bulk listings bypass zeep's object binding (about 8x slower than lxml, DESIGN.md): zeep builds
   and sends the request, the body is parsed here with a hardened lxml parser.
+* Every answer, zeep's included, is read by ``BoundedTransport`` within the system's limits
+  (size, total deadline, see ``bodies.py``); an HTML page where XML was due is refused as
+  retryable; XML that says (or defaults to) UTF-8 must be valid UTF-8. Nothing of a body goes
+  into an error: lxml's messages are reduced to what they say about structure and where.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +34,8 @@ from bridge.connectors.http import (
     AuthError,
     BadRecord,
     BadRequestError,
+    BodyLimits,
+    ConnectorError,
     ContractError,
     FatalError,
     RawPage,
@@ -36,7 +44,10 @@ from bridge.connectors.http import (
     Timeouts,
     build_session,
     call_with_retries,
+    check_xml_encoding,
     parse_retry_after,
+    read_bounded,
+    refuse_html,
 )
 
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
@@ -71,19 +82,83 @@ def parse_xml_safely(body: bytes, *, system: str, operation: str) -> etree._Elem
     """Parse a response body; refuse any DOCTYPE (entity expansion, external entities)."""
     if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
         raise ContractError(system, operation, "response contains a DTD or entity; refused")
+    check_xml_encoding(body, system=system, operation=operation)
     try:
         return etree.fromstring(body, parser=_SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise _xml_error(system, operation, str(exc)) from None
+        raise xml_error(system, operation, exc, len(body)) from None
 
 
-def _xml_error(system: str, operation: str, detail: str) -> Exception:
+# lxml's limits without huge_tree, said in words an operator can act on.
+_XML_LIMITS = (
+    ("text node", "a text node is longer than the parser's limit of 10 MB"),
+    ("huge text", "a text node is longer than the parser's limit of 10 MB"),
+    ("excessive depth", "elements are nested deeper than the parser's limit of 256 levels"),
+    ("huge input lookup", "a name or attribute is longer than the parser's limit"),
+    ("not proper utf-8", "the answer is not valid UTF-8"),
+)
+# Parts of lxml messages that quote the input: "Bytes: 0xC3 0x28", attribute values...
+_QUOTING = re.compile(r"""(?i)(bytes:.*|'[^']*'|"[^"]*")""")
+
+
+def xml_error(
+    system: str, operation: str, exc: Exception | str, size: int | None = None
+) -> ConnectorError:
+    """The error for a body lxml could not parse: where it failed and how long the body was;
+    lxml's message only as far as it describes structure (never quoted input)."""
+    detail = str(exc)
+    lowered = detail.lower()
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "position", (None, None))[1] if hasattr(exc, "position") else None
+    where = f"line {line}, column {column}" if line else "unknown position"
+    length = f"{size} bytes, " if size is not None else ""
     # A body cut off mid-way is a dropped connection (worth another try); any other syntax
     # error means the system sent something that is not its contract.
-    lowered = detail.lower()
     if "premature end" in lowered or "expected '>'" in lowered or "end of data" in lowered:
-        return RetryableError(system, operation, f"truncated XML body: {detail}")
-    return ContractError(system, operation, f"response is not well-formed XML: {detail}")
+        return RetryableError(system, operation, f"truncated XML body ({length}{where})")
+    for phrase, said in _XML_LIMITS:
+        if phrase in lowered:
+            return ContractError(system, operation, f"{said} ({length}{where})")
+    reason = _QUOTING.sub("…", detail.split("(line")[0].split(", line")[0]).strip()[:160]
+    return ContractError(
+        system, operation, f"response is not well-formed XML: {reason} ({length}{where})"
+    )
+
+
+class BoundedTransport(Transport):
+    """zeep's transport, reading every answer within the system's limits and logging no body
+    (zeep's own ``post`` writes whole requests and answers at DEBUG)."""
+
+    def __init__(self, system: str, session: requests.Session, timeouts: Timeouts,
+                 limits: BodyLimits) -> None:  # fmt: skip
+        super().__init__(
+            session=session, timeout=timeouts.connect_s, operation_timeout=timeouts.read_s
+        )
+        self.system = system
+        self.timeouts = timeouts
+        self.limits = limits
+        self.operation = "SOAP call"  # set by SoapClient before each call, for the errors
+
+    def post(self, address: str, message: bytes | str, headers: dict) -> requests.Response:
+        started = time.monotonic()
+        where = {"system": self.system, "operation": self.operation}
+        try:
+            response = self.session.post(
+                address, data=message, headers=headers, timeout=self.timeouts.as_tuple,
+                stream=True,
+            )  # fmt: skip
+        except requests.exceptions.SSLError:
+            raise FatalError(self.system, self.operation, TLS_FAILED) from None
+        except requests.exceptions.RequestException as exc:
+            problem = f"{exc.__class__.__name__}: {exc}"
+            raise RetryableError(self.system, self.operation, problem) from None
+        body = read_bounded(
+            response, self.limits, started=started, read_timeout_s=self.timeouts.read_s, **where
+        )
+        if response.status_code < 400:
+            refuse_html(response, body, expected="XML", **where)
+            check_xml_encoding(body, **where)
+        return response
 
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -128,6 +203,7 @@ class SoapClient:
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
         authenticate: Callable[[], None] | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         """``authenticate`` (optional) sets credentials on the session; it runs before the
         first call and once more whenever the system answers that they stopped working."""
@@ -137,14 +213,14 @@ class SoapClient:
         self.policy = policy or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self.session = session or build_session(ca_bundle=ca_bundle)
-        transport = Transport(
-            session=self.session,
-            timeout=self.timeouts.connect_s,
-            operation_timeout=self.timeouts.read_s,
+        self.transport = BoundedTransport(
+            system, self.session, self.timeouts, limits or BodyLimits()
         )
         wsdl_path = WSDL_DIR / wsdl_file
         try:
-            self.client = zeep.Client(str(wsdl_path), transport=transport, settings=safe_settings())
+            self.client = zeep.Client(
+                str(wsdl_path), transport=self.transport, settings=safe_settings()
+            )
         except (OSError, zeep_errors.Error, etree.XMLSyntaxError) as exc:
             raise FatalError(system, "load WSDL", f"{wsdl_path}: {exc}") from None
         binding = next(iter(self.client.wsdl.bindings))
@@ -218,11 +294,16 @@ class SoapClient:
         arguments: dict[str, Any] = {"PageSize": page_size}
         if marker:
             arguments["Marker"] = marker
+        number = 1
         while True:
-            root = self.call_raw(operation, **arguments)
+            page = f"page {number}" + (f" from marker {marker}" if marker else "")
+            try:
+                root = self.call_raw(operation, **arguments)
+            except ConnectorError as exc:
+                raise exc.on_page(page) from None
             body = root.find(f"{{{SOAP_ENV}}}Body")
             if body is None or len(body) == 0:
-                raise ContractError(self.system, operation, "response has no SOAP body")
+                raise ContractError(self.system, operation, "response has no SOAP body", page=page)
             response = body[0]
             records: list[dict[str, Any] | BadRecord] = []
             next_cursor = page_marker = None
@@ -235,6 +316,7 @@ class SoapClient:
                 elif name == "Marker":
                     page_marker = (child.text or "").strip() or None
             yield RawPage(records, page_marker)
+            number += 1
             if not next_cursor:
                 return
             arguments = {"PageSize": page_size, "Cursor": next_cursor}
@@ -272,13 +354,18 @@ class SoapClient:
     def _fault_error(
         self, operation: str, record: str | None, code: str | None, message: str | None
     ) -> Exception:
-        text = f"SOAP fault {code or '?'}: {message or '(no message)'}"
+        # The fault string is the system's own words (an error message, not a record); kept
+        # short, and redacted like every error text (a fault may echo the credentials).
+        said = " ".join((message or "(no message)").split())
+        said = said if len(said) <= 200 else said[:200] + f"… ({len(said)} characters)"
+        text = f"SOAP fault {code or '?'}: {said}"
         if code and code.split(":")[-1] in ("Client", "Sender"):
             return BadRequestError(self.system, operation, text, record=record)
         return RetryableError(self.system, operation, text, record=record)
 
     def _guard(self, operation: str, record: str | None, send: Callable[[], T]) -> T:
         """Run one zeep exchange, turning whatever it raises into our classified errors."""
+        self.transport.operation = operation
         try:
             return send()
         except zeep_errors.Fault as fault:
@@ -295,9 +382,13 @@ class SoapClient:
                 self.system, operation, f"response refused: {exc.__class__.__name__}", record=record
             ) from None
         except (zeep_errors.XMLSyntaxError, etree.XMLSyntaxError) as exc:
-            raise _xml_error(self.system, operation, str(exc)) from None
+            raise xml_error(self.system, operation, exc) from None
         except (zeep_errors.ValidationError, zeep_errors.UnexpectedElementError) as exc:
-            raise ContractError(self.system, operation, str(exc), record=record) from None
+            # zeep's message may quote a value; its class and the element path say enough.
+            path = ".".join(str(p) for p in getattr(exc, "path", None) or [])
+            problem = f"answer does not match the WSDL ({exc.__class__.__name__}"
+            problem += f" at {path})" if path else ")"
+            raise ContractError(self.system, operation, problem, record=record) from None
         except requests.exceptions.SSLError:
             raise FatalError(self.system, operation, TLS_FAILED, record=record) from None
         except requests.exceptions.RequestException as exc:
