@@ -99,16 +99,22 @@ def read_bounded(
             bytes_read=0, **where,
         )  # fmt: skip
     buffer = bytearray()
+
+    def past_deadline() -> RetryableError:
+        return RetryableError(
+            system, operation,
+            f"answer not complete within the deadline of {limits.deadline_s:g} s "
+            f"({_size(len(buffer))} received; request_deadline_s in [{system}])",
+            **where,
+        )  # fmt: skip
+
+    waiting_for_deadline = False
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise RetryableError(
-                    system, operation,
-                    f"answer not complete within the deadline of {limits.deadline_s:g} s "
-                    f"({_size(len(buffer))} received; request_deadline_s in [{system}])",
-                    **where,
-                )  # fmt: skip
+                raise past_deadline()
+            waiting_for_deadline = remaining < read_timeout_s
             _shorten_socket_wait(response, min(read_timeout_s, remaining))
             chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
             if not chunk:
@@ -126,10 +132,12 @@ def read_bounded(
         raise
     except Exception as exc:  # urllib3's read errors: timeouts, resets, a cut-off chunk
         response.close()
+        if waiting_for_deadline and "timeout" in exc.__class__.__name__.lower():
+            raise past_deadline() from None
         problem = f"answer cut off after {len(buffer)} bytes ({exc.__class__.__name__})"
         raise RetryableError(system, operation, problem, **where) from None
     body = bytes(buffer)
-    del buffer
+    buffer.clear()  # one copy of the body in memory, not two
     response._content = body  # what requests itself sets after reading
     response._content_consumed = True
     return body

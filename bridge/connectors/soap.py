@@ -137,21 +137,22 @@ class BoundedTransport(Transport):
         self.system = system
         self.timeouts = timeouts
         self.limits = limits
-        self.operation = "SOAP call"  # set by SoapClient before each call, for the errors
+        # Set by SoapClient before each call, so that errors name the call and its record.
+        self.operation = "SOAP call"
+        self.record: str | None = None
 
     def post(self, address: str, message: bytes | str, headers: dict) -> requests.Response:
         started = time.monotonic()
-        where = {"system": self.system, "operation": self.operation}
+        where = {"system": self.system, "operation": self.operation, "record": self.record}
         try:
             response = self.session.post(
                 address, data=message, headers=headers, timeout=self.timeouts.as_tuple,
                 stream=True,
             )  # fmt: skip
         except requests.exceptions.SSLError:
-            raise FatalError(self.system, self.operation, TLS_FAILED) from None
+            raise FatalError(problem=TLS_FAILED, **where) from None
         except requests.exceptions.RequestException as exc:
-            problem = f"{exc.__class__.__name__}: {exc}"
-            raise RetryableError(self.system, self.operation, problem) from None
+            raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
         body = read_bounded(
             response, self.limits, started=started, read_timeout_s=self.timeouts.read_s, **where
         )
@@ -365,7 +366,7 @@ class SoapClient:
 
     def _guard(self, operation: str, record: str | None, send: Callable[[], T]) -> T:
         """Run one zeep exchange, turning whatever it raises into our classified errors."""
-        self.transport.operation = operation
+        self.transport.operation, self.transport.record = operation, record
         try:
             return send()
         except zeep_errors.Fault as fault:
