@@ -49,7 +49,9 @@ class IDeskConnector:
     ) -> None:
         register_basic_auth(username, password)  # the password and base64("user:password")
         session = build_session(ca_bundle=ca_bundle)
-        session.auth = (username, password)
+        # As UTF-8 bytes: requests would encode text as Latin-1 and fail on a Vietnamese
+        # password (RFC 7617 names UTF-8 as the charset to use).
+        session.auth = (username.encode(), password.encode())
         self.soap = SoapClient(
             SYSTEM, "idesk.wsdl", address, timeouts=timeouts, policy=policy, session=session,
             limits=limits,
