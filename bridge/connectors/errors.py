@@ -36,9 +36,10 @@ class ConnectorError(Exception):
             where += f" (record {record})"
         super().__init__(redact(f"{where}: {problem}"))
 
-    def on_page(self, page: str) -> ConnectorError:
-        """The same error, saying which page of a listing it happened on."""
-        if self.page:
+    def on_page(self, page: str, operation: str) -> ConnectorError:
+        """The same error, saying which page of the listing ``operation`` it happened on (an
+        error of another operation met on the way, a login, is returned as it is)."""
+        if self.page or self.operation != operation:
             return self
         copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)

@@ -168,7 +168,7 @@ class IOfficeConnector:
                 if contains_too_deep({k: v for k, v in data.items() if k != "items"}):
                     raise ContractError(SYSTEM, operation, "page envelope nested too deep")
             except ConnectorError as exc:
-                raise exc.on_page(page) from None
+                raise exc.on_page(page, operation) from None
             yield RawPage([self._readable(item) for item in data["items"]],
                           self._page_marker(data.get("marker"), operation, page))  # fmt: skip
             number += 1

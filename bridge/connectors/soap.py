@@ -301,7 +301,7 @@ class SoapClient:
             try:
                 root = self.call_raw(operation, **arguments)
             except ConnectorError as exc:
-                raise exc.on_page(page) from None
+                raise exc.on_page(page, operation) from None
             body = root.find(f"{{{SOAP_ENV}}}Body")
             if body is None or len(body) == 0:
                 raise ContractError(self.system, operation, "response has no SOAP body", page=page)
