@@ -9,7 +9,8 @@ cannot do to the client.
   is per socket read, so a server sending a byte a second would otherwise hold us for ever.
   Retryable.
 * **Kind**: an HTML page where JSON or XML was expected (a proxy or gateway answering for the
-  system) is a retryable error saying so, not a misleading parse error on every record.
+  system), JSON where XML was due, markup where JSON was due, or an empty 200 is a retryable
+  error saying so, not a misleading parse error on every record.
 * **Encoding**: JSON is UTF-8 (RFC 8259 §8.1) whatever charset-less type it is labelled with;
   XML declares its own. Invalid UTF-8 is an error naming the byte position, never U+FFFD.
 * **Depth**: JSON nested deeper than the limit is cut at the limit: the subtree becomes
@@ -154,21 +155,32 @@ def media_type(response: requests.Response) -> str:
     return (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
-def refuse_html(
+def refuse_wrong_kind(
     response: requests.Response, body: bytes, *, system: str, operation: str,
     expected: str, record: str | None = None,
 ) -> None:  # fmt: skip
-    """An HTML page where ``expected`` (JSON, XML) was due: a proxy, a gateway or a login page
-    answering for the system. Retryable: such pages come and go with the proxy."""
-    head = body[:512].lstrip(_BOM)
-    looks_like_data = head.lstrip()[:1] in (b"{", b"[") if expected == "JSON" else False
-    labelled_html = media_type(response) in _HTML_TYPES
-    if _HTML_START.match(head) or (labelled_html and not looks_like_data and expected == "JSON"):
-        label = media_type(response) or "no content type"
+    """A successful answer that is clearly not ``expected`` ("JSON" or "XML"): an HTML page (a
+    proxy, a gateway or a login page answering for the system), JSON where XML was due, markup
+    where JSON was due, or nothing at all. Retryable: such answers come and go with whatever
+    stands in front of the system, and a write that got one carries its idempotency key."""
+    head = body[:512].lstrip(_BOM).lstrip()
+    label = media_type(response) or "no content type"
+    kind = None
+    if not head and response.status_code not in (202, 204):
+        kind = "an empty answer"
+    elif _HTML_START.match(head) or (
+        label in _HTML_TYPES and head[:1] not in ((b"{", b"[") if expected == "JSON" else (b"<",))
+    ):
+        kind = "an HTML page"
+    elif expected == "XML" and head[:1] in (b"{", b"["):
+        kind = "JSON"
+    elif expected == "JSON" and head[:1] == b"<":
+        kind = "markup"
+    if kind is not None:
         raise RetryableError(
             system, operation,
-            f"answered with an HTML page ({label}, {len(body)} bytes) where {expected} was "
-            "expected: a proxy or gateway answering for the system?",
+            f"answered with {kind} ({label}, {len(body)} bytes) where {expected} was expected: "
+            "a proxy or gateway answering for the system?",
             record=record,
         )  # fmt: skip
 

@@ -49,7 +49,7 @@ from bridge.connectors.bodies import (
     load_json,
     media_type,
     read_bounded,
-    refuse_html,
+    refuse_wrong_kind,
 )
 from bridge.connectors.errors import (
     AuthError,
@@ -93,7 +93,7 @@ __all__ = [
     "parse_retry_after",
     "read_bounded",
     "redact",
-    "refuse_html",
+    "refuse_wrong_kind",
     "register_basic_auth",
     "register_secret",
     "token_from_answer",
@@ -380,7 +380,7 @@ class HttpClient:
         error saying what was wrong with it: where and how long, never what it said."""
         body = response.content
         where = {"system": self.system, "operation": operation, "record": record}
-        refuse_html(response, body, expected="JSON", **where)
+        refuse_wrong_kind(response, body, expected="JSON", **where)
         try:
             return load_json(body, limits=self.limits, **where)
         except ValueError as exc:

@@ -47,7 +47,7 @@ from bridge.connectors.http import (
     check_xml_encoding,
     parse_retry_after,
     read_bounded,
-    refuse_html,
+    refuse_wrong_kind,
 )
 
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
@@ -157,7 +157,7 @@ class BoundedTransport(Transport):
             response, self.limits, started=started, read_timeout_s=self.timeouts.read_s, **where
         )
         if response.status_code < 400:
-            refuse_html(response, body, expected="XML", **where)
+            refuse_wrong_kind(response, body, expected="XML", **where)
             check_xml_encoding(body, **where)
         return response
 

@@ -20,6 +20,7 @@ from bridge.connectors.http import (
     BadRequestError,
     ContractError,
     FatalError,
+    RetryableError,
     RetryPolicy,
     Timeouts,
 )
@@ -247,3 +248,38 @@ def test_a_syntax_error_does_not_quote_the_body(server):
     with pytest.raises(ContractError, match="not well-formed XML") as raised:
         client.call_raw("ListChangedTasks", PageSize=1)
     assert "12/BC-UBND" not in str(raised.value)
+
+
+# --- answers of the wrong kind to a write ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "kind"),
+    [
+        ("application/json", b'{"ok": true, "message": "Ghi nhan tien do"}', "JSON"),
+        ("text/xml", b"", "an empty answer"),
+        ("text/html", b"<html><body>Ghi nhan tien do</body></html>", "an HTML page"),
+    ],
+)
+def test_a_200_of_the_wrong_kind_to_a_soap_write_is_retryable_and_quotes_nothing(
+    server, content_type, body, kind
+):
+    from datetime import UTC, datetime
+
+    server.script(*[(200, {"Content-Type": content_type}, body)] * 2)
+    connector = TrackingConnector(server.url, policy=RetryPolicy(max_attempts=2,
+                                  backoff_initial_s=0.01), timeouts=SHORT)  # fmt: skip
+    with pytest.raises(RetryableError, match=rf"^tracking ReportProgress \(record NV1\): "
+                       rf"answered with {kind} ") as raised:  # fmt: skip
+        connector.report_progress("NV1", "key-1", "Đang làm", 10, datetime(2024, 2, 1, tzinfo=UTC))
+    assert "Ghi nhan" not in str(raised.value)
+    assert len(server.requests) == 2  # retried in-line: the write carries its idempotency key
+
+
+def test_markup_where_json_was_due_is_retryable(server):
+    page = (200, {"Content-Type": "application/json"}, b"<error>maintenance</error>")
+    server.script(page)
+    connector = IOfficeConnector(server.url, USER, PASSWORD, policy=ONCE, timeouts=SHORT)
+    with pytest.raises(RetryableError, match="answered with markup") as raised:
+        connector.login()
+    assert "maintenance" not in str(raised.value)
