@@ -141,8 +141,11 @@ class IOfficeConnector:
             problem = "answer is not in the status envelope"
             raise ContractError(SYSTEM, operation, problem, record=record)
         if str(status["code"]) != "0":
-            message = f"status {status['code']}: {status.get('message', '')}"
-            raise ContractError(SYSTEM, operation, message, record=record)
+            # iOffice's own status words ("Token đã hết hạn"), kept short: an error message,
+            # not a record, but a server may still echo what it refused.
+            code, said = str(status["code"])[:40], " ".join(str(status.get("message", "")).split())
+            said = said if len(said) <= 200 else f"{said[:200]}… ({len(said)} characters)"
+            raise ContractError(SYSTEM, operation, f"status {code}: {said}", record=record)
         return body.get("data")
 
     # --- reads --------------------------------------------------------------------------
