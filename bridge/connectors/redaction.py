@@ -30,8 +30,12 @@ _SECRET_NAMES = r"(?:password|passwd|client_secret|access_token|refresh_token|to
 _SECRET_PATTERNS = [
     # A JSON string member, escapes included ("pa\"ss" must not stop the match at \").
     re.compile(rf'(?i)("{_SECRET_NAMES}"\s*:\s*")(?:[^"\\]|\\.)+'),
-    # The same member inside JSON that was itself escaped into a string (\"password\":\"...\").
-    re.compile(rf'(?i)(\\"{_SECRET_NAMES}\\"\s*:\s*\\")(?:[^"\\]|\\[^"])+'),
+    # The same member inside JSON that was itself escaped into a string (\"password\":\"...\"):
+    # an escaped quote (\\\"), an escaped backslash, an escape, a plain character; up to \".
+    re.compile(
+        rf'(?i)(\\"{_SECRET_NAMES}\\"\s*:\s*\\")'
+        r'(?:\\\\\\"|\\\\\\\\|\\\\[^"\\]|\\[^"\\]|[^"\\])+'
+    ),
     re.compile(rf"(?i)(\b{_SECRET_NAMES}=)[^&\s,;]+"),
     re.compile(rf"(?i)(<(?:\w+:)?{_SECRET_NAMES}>)[^<]+"),
     re.compile(r"(?i)(x-authentication-token[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]+"),
@@ -44,11 +48,18 @@ MIN_SECRET_LENGTH = 4
 
 def encoded_forms(value: str) -> set[str]:
     """Every form ``value`` can take in text we might print: plain, JSON-escaped (ASCII-only
-    and not), Python repr, URL-encoded (quote and quote_plus), XML-escaped, base64."""
+    and not, nested up to three times), Python repr, URL-encoded (quote and quote_plus),
+    XML-escaped, base64."""
+    # JSON-escaped, and JSON inside JSON (a server echoing the request it refused as a string
+    # member, logged as JSON again): up to three levels deep.
+    json_forms, level = set(), {value}
+    for _ in range(3):
+        level = {json.dumps(form, ensure_ascii=ascii)[1:-1] for form in level
+                 for ascii in (True, False)}  # fmt: skip
+        json_forms |= level
     forms = {
         value,
-        json.dumps(value)[1:-1],
-        json.dumps(value, ensure_ascii=False)[1:-1],
+        *json_forms,
         repr(value)[1:-1],
         quote(value, safe=""),
         quote(value),

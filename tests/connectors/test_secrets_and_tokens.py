@@ -50,11 +50,12 @@ def debug_everywhere(caplog):
     """DEBUG on for every logger, the transport ones included, as an operator debugging would."""
     caplog.set_level(logging.DEBUG)
     names = ["zeep.transports", "urllib3.connectionpool", "bridge.connectors"]
+    levels = {name: logging.getLogger(name).level for name in names}
     for name in names:
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield caplog
-    for name in names:
-        logging.getLogger(name).setLevel(logging.NOTSET)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def every_form(secret: str, username: str = USER) -> set[str]:
@@ -63,6 +64,8 @@ def every_form(secret: str, username: str = USER) -> set[str]:
         secret,
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(json.dumps(secret))[2:-2],  # JSON inside JSON
+        json.dumps(json.dumps(json.dumps(secret)))[3:-3],
         quote(secret, safe=""),
         quote_plus(secret),
         base64.b64encode(pair.encode()).decode(),
@@ -92,6 +95,8 @@ def test_a_login_401_echoing_the_password_in_every_encoding_leaks_nothing(server
         connector.login()
     logging.getLogger("bridge.pipelines.sync").error("login failed: %s", raised.value)
     logging.getLogger("bridge.pipelines.sync").debug("answer: %s", echo_body(PASSWORD).decode())
+    # The answer logged as a JSON member once more: the password now three escapes deep.
+    logging.getLogger("bridge").debug(json.dumps({"answer": echo_body(PASSWORD).decode()}))
     text = str(raised.value) + "\n" + caplog.text
     for form in every_form(PASSWORD):
         assert form not in text, form
