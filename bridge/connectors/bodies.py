@@ -4,10 +4,11 @@ cannot do to the client.
 * **Size**: a body is streamed in chunks and the read stops past the system's limit (a 300 MB
   page must not take the client to 1.2 GB); a declared Content-Length over it is refused before
   reading. Fatal: the same page will be as large next time (lower the page size).
-* **Time**: one deadline for the whole answer, checked between chunks that are read as they
-  arrive (``read1``), with the socket's wait shortened to what is left of it. The read timeout
-  is per socket read, so a server sending a byte a second would otherwise hold us for ever.
-  Retryable.
+* **Time**: one deadline for the whole exchange. The read timeout is per socket read, so a
+  server sending a byte a second would otherwise hold us for ever. The body is checked between
+  chunks read as they arrive (``read1``), with the socket's wait shortened to what is left; and
+  a watch (``deadline_watch``) shuts the connection's socket down when the deadline passes
+  while still connecting or reading headers. Retryable.
 * **Kind**: an HTML page where JSON or XML was expected (a proxy or gateway answering for the
   system), JSON where XML was due, markup where JSON was due, or an empty 200 is a retryable
   error saying so, not a misleading parse error on every record.
@@ -27,11 +28,17 @@ import contextlib
 import json
 import re
 import secrets
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from bridge.connectors.errors import ContractError, RetryableError
 
@@ -75,6 +82,83 @@ def _shorten_socket_wait(response: requests.Response, seconds: float) -> None:
             sock.settimeout(max(seconds, 0.001))
 
 
+# --- the watch over connecting and headers ------------------------------------------------
+
+_watched = threading.local()
+
+
+class _WatchedPool:
+    """Remembers each connection it hands out to a thread that is under a deadline watch."""
+
+    def _get_conn(self, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        sink = getattr(_watched, "connections", None)
+        if sink is not None:
+            sink.append(conn)
+        return conn
+
+
+class _WatchedHTTPPool(_WatchedPool, HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPSPool(_WatchedPool, HTTPSConnectionPool):
+    pass
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose pools let ``deadline_watch`` find the connection in use."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+
+@contextmanager
+def deadline_watch(seconds: float) -> Iterator[None]:
+    """While inside, a request of this thread that outlives ``seconds`` has its socket shut
+    down, which ends any blocked connect or read at once (with an error the caller reports as
+    the deadline: see ``past``)."""
+    connections: list = []
+    _watched.connections = connections
+
+    def expire() -> None:
+        for conn in list(connections):
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        _watched.connections = None
+
+
+def past(started: float, limits: BodyLimits) -> bool:
+    """Whether the deadline of a request sent at ``started`` has passed (a failure then is the
+    deadline's doing, whatever the transport called it)."""
+    return time.monotonic() >= started + limits.deadline_s - 0.01
+
+
+def deadline_error(
+    limits: BodyLimits, received: int, *, system: str, operation: str, record: str | None = None
+) -> RetryableError:
+    return RetryableError(
+        system, operation,
+        f"answer not complete within the deadline of {limits.deadline_s:g} s "
+        f"({_size(received)} received; request_deadline_s in [{system}])",
+        record=record,
+    )  # fmt: skip
+
+
 def read_bounded(
     response: requests.Response,
     limits: BodyLimits,
@@ -102,12 +186,7 @@ def read_bounded(
     buffer = bytearray()
 
     def past_deadline() -> RetryableError:
-        return RetryableError(
-            system, operation,
-            f"answer not complete within the deadline of {limits.deadline_s:g} s "
-            f"({_size(len(buffer))} received; request_deadline_s in [{system}])",
-            **where,
-        )  # fmt: skip
+        return deadline_error(limits, len(buffer), system=system, operation=operation, **where)
 
     waiting_for_deadline = False
     try:
@@ -133,7 +212,9 @@ def read_bounded(
         raise
     except Exception as exc:  # urllib3's read errors: timeouts, resets, a cut-off chunk
         response.close()
-        if waiting_for_deadline and "timeout" in exc.__class__.__name__.lower():
+        if past(started, limits) or (
+            waiting_for_deadline and "timeout" in exc.__class__.__name__.lower()
+        ):
             raise past_deadline() from None
         problem = f"answer cut off after {len(buffer)} bytes ({exc.__class__.__name__})"
         raise RetryableError(system, operation, problem, **where) from None

@@ -30,7 +30,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import (
     RetryCallState,
     retry_if_exception,
@@ -44,10 +43,14 @@ from bridge.connectors.bodies import (
     TOO_DEEP,
     BodyLimits,
     BodyTooLarge,
+    DeadlineAdapter,
     check_xml_encoding,
     contains_too_deep,
+    deadline_error,
+    deadline_watch,
     load_json,
     media_type,
+    past,
     read_bounded,
     refuse_wrong_kind,
 )
@@ -89,8 +92,11 @@ __all__ = [
     "check_xml_encoding",
     "classify_response",
     "contains_too_deep",
+    "deadline_error",
+    "deadline_watch",
     "install_redaction",
     "parse_retry_after",
+    "past",
     "read_bounded",
     "redact",
     "refuse_wrong_kind",
@@ -212,7 +218,7 @@ TLS_FAILED = (
 def build_session(*, ca_bundle: str | None = None, pool_size: int = 10) -> requests.Session:
     """A pooled session with TLS verification on (plus ``ca_bundle`` when set)."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     # requests verifies by default; a CA bundle path replaces the default trust store for this
@@ -356,21 +362,25 @@ class HttpClient:
         """One HTTP exchange, its body read within the limits (size, total deadline);
         transport failures become ``RetryableError``."""
         started = time.monotonic()
-        try:
-            response = self.session.request(
-                method, url, timeout=self.timeouts.as_tuple, stream=True, **kwargs
-            )
-        except requests.exceptions.SSLError as exc:
-            problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
-            raise FatalError(self.system, operation, problem, record=record) from None
-        except requests.exceptions.RequestException as exc:
-            raise RetryableError(
-                self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record
-            ) from None
-        read_bounded(
-            response, self.limits, system=self.system, operation=operation, started=started,
-            read_timeout_s=self.timeouts.read_s, record=record,
-        )  # fmt: skip
+        where = {"system": self.system, "operation": operation, "record": record}
+        with deadline_watch(self.limits.deadline_s):
+            try:
+                response = self.session.request(
+                    method, url, timeout=self.timeouts.as_tuple, stream=True, **kwargs
+                )
+            except requests.exceptions.SSLError as exc:
+                if past(started, self.limits):
+                    raise deadline_error(self.limits, 0, **where) from None
+                problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
+                raise FatalError(problem=problem, **where) from None
+            except requests.exceptions.RequestException as exc:
+                if past(started, self.limits):
+                    raise deadline_error(self.limits, 0, **where) from None
+                raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
+            read_bounded(
+                response, self.limits, started=started, read_timeout_s=self.timeouts.read_s,
+                **where,
+            )  # fmt: skip
         return response
 
     def decode_json(

@@ -45,7 +45,10 @@ from bridge.connectors.http import (
     build_session,
     call_with_retries,
     check_xml_encoding,
+    deadline_error,
+    deadline_watch,
     parse_retry_after,
+    past,
     read_bounded,
     refuse_wrong_kind,
 )
@@ -144,18 +147,25 @@ class BoundedTransport(Transport):
     def post(self, address: str, message: bytes | str, headers: dict) -> requests.Response:
         started = time.monotonic()
         where = {"system": self.system, "operation": self.operation, "record": self.record}
-        try:
-            response = self.session.post(
-                address, data=message, headers=headers, timeout=self.timeouts.as_tuple,
-                stream=True,
+        with deadline_watch(self.limits.deadline_s):
+            try:
+                response = self.session.post(
+                    address, data=message, headers=headers, timeout=self.timeouts.as_tuple,
+                    stream=True,
+                )  # fmt: skip
+            except requests.exceptions.SSLError:
+                if past(started, self.limits):
+                    raise deadline_error(self.limits, 0, **where) from None
+                raise FatalError(problem=TLS_FAILED, **where) from None
+            except requests.exceptions.RequestException as exc:
+                if past(started, self.limits):
+                    raise deadline_error(self.limits, 0, **where) from None
+                problem = f"{exc.__class__.__name__}: {exc}"
+                raise RetryableError(problem=problem, **where) from None
+            body = read_bounded(
+                response, self.limits, started=started, read_timeout_s=self.timeouts.read_s,
+                **where,
             )  # fmt: skip
-        except requests.exceptions.SSLError:
-            raise FatalError(problem=TLS_FAILED, **where) from None
-        except requests.exceptions.RequestException as exc:
-            raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
-        body = read_bounded(
-            response, self.limits, started=started, read_timeout_s=self.timeouts.read_s, **where
-        )
         if response.status_code < 400:
             refuse_wrong_kind(response, body, expected="XML", **where)
             check_xml_encoding(body, **where)

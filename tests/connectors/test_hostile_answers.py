@@ -237,3 +237,61 @@ def test_nesting_just_past_the_limit_costs_the_record_too(sim):
     records = listing(connector)[0].records
     assert isinstance(records[0], BadRecord)
     assert all(isinstance(r, dict) for r in records[1:])
+
+
+# --- headers sent a byte at a time (the simulators' ASGI servers cannot do this) -----------
+
+
+class TricklingServer:
+    """A raw socket server that sends its status line and headers a byte every 0.2 s: each
+    byte well within the read timeout, the whole far beyond any deadline."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import contextlib
+        import time
+
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn, contextlib.suppress(OSError):
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 20:
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.2)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("kind", ["rest", "soap"])
+def test_headers_sent_a_byte_at_a_time_end_at_the_total_deadline(kind):
+    server = TricklingServer()
+    limits = BodyLimits(deadline_s=1.5)
+    try:
+        if kind == "rest":
+            connector = IOfficeConnector(server.url, "u", "password-x", policy=ONCE,
+                                         timeouts=SHORT, limits=limits)  # fmt: skip
+            call, expected = connector.login, r"^ioffice login: answer not complete"
+        else:
+            connector = TrackingConnector(server.url, policy=ONCE, timeouts=SHORT, limits=limits)
+            call = lambda: connector.get_task("NV1")  # noqa: E731
+            expected = r"^tracking GetTask \(record NV1\): answer not complete"
+        with pytest.raises(RetryableError, match=expected) as raised:
+            call()
+        assert "deadline of 1.5 s" in str(raised.value)
+    finally:
+        server.close()
