@@ -40,7 +40,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from bridge.connectors.errors import ContractError, RetryableError
+from bridge.connectors.errors import TLS_FAILED, ContractError, FatalError, RetryableError
 
 MB = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
@@ -223,6 +223,37 @@ def read_bounded(
     response._content = body  # what requests itself sets after reading
     response._content_consumed = True
     return body
+
+
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    limits: BodyLimits,
+    timeouts: tuple[float, float],
+    system: str,
+    operation: str,
+    record: str | None = None,
+    **kwargs: object,
+) -> requests.Response:
+    """One HTTP exchange within ``limits``: sent, its headers and body read under the total
+    deadline and the size limit; transport failures become classified errors. The body is in
+    ``response.content`` when this returns."""
+    started = time.monotonic()
+    where = {"system": system, "operation": operation, "record": record}
+    with deadline_watch(limits.deadline_s):
+        try:
+            response = session.request(method, url, timeout=timeouts, stream=True, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            if past(started, limits):
+                raise deadline_error(limits, 0, **where) from None
+            if isinstance(exc, requests.exceptions.SSLError):
+                problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
+                raise FatalError(problem=problem, **where) from None
+            raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
+        read_bounded(response, limits, started=started, read_timeout_s=timeouts[1], **where)
+    return response
 
 
 # --- what kind of body it is -------------------------------------------------------------

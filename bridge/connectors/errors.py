@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from bridge.connectors.redaction import redact, register_secret
 
+TLS_FAILED = (
+    "TLS verification failed; if the system uses the agency's own CA, set http.ca_bundle "
+    "(BRIDGE_HTTP__CA_BUNDLE) to its PEM file"
+)
+
 
 class ConnectorError(Exception):
     """A call to an external system failed. The text says which system, operation and record."""

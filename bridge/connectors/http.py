@@ -22,7 +22,6 @@ Every connector goes through here, so every connector has the same behaviour:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,15 +45,14 @@ from bridge.connectors.bodies import (
     DeadlineAdapter,
     check_xml_encoding,
     contains_too_deep,
-    deadline_error,
-    deadline_watch,
+    exchange,
     load_json,
     media_type,
-    past,
     read_bounded,
     refuse_wrong_kind,
 )
 from bridge.connectors.errors import (
+    TLS_FAILED,
     AuthError,
     BadRequestError,
     ConnectorError,
@@ -72,6 +70,7 @@ from bridge.connectors.redaction import (
 )
 
 __all__ = [
+    "TLS_FAILED",
     "TOO_DEEP",
     "AuthError",
     "BadRecord",
@@ -92,11 +91,9 @@ __all__ = [
     "check_xml_encoding",
     "classify_response",
     "contains_too_deep",
-    "deadline_error",
-    "deadline_watch",
+    "exchange",
     "install_redaction",
     "parse_retry_after",
-    "past",
     "read_bounded",
     "redact",
     "refuse_wrong_kind",
@@ -208,11 +205,6 @@ def call_with_retries(
 # --- sessions and classified requests ----------------------------------------------------
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-TLS_FAILED = (
-    "TLS verification failed; if the system uses the agency's own CA, set http.ca_bundle "
-    "(BRIDGE_HTTP__CA_BUNDLE) to its PEM file"
-)
 
 
 def build_session(*, ca_bundle: str | None = None, pool_size: int = 10) -> requests.Session:
@@ -360,28 +352,11 @@ class HttpClient:
         self, method: str, url: str, *, operation: str, record: str | None, **kwargs: object
     ) -> requests.Response:
         """One HTTP exchange, its body read within the limits (size, total deadline);
-        transport failures become ``RetryableError``."""
-        started = time.monotonic()
-        where = {"system": self.system, "operation": operation, "record": record}
-        with deadline_watch(self.limits.deadline_s):
-            try:
-                response = self.session.request(
-                    method, url, timeout=self.timeouts.as_tuple, stream=True, **kwargs
-                )
-            except requests.exceptions.SSLError as exc:
-                if past(started, self.limits):
-                    raise deadline_error(self.limits, 0, **where) from None
-                problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
-                raise FatalError(problem=problem, **where) from None
-            except requests.exceptions.RequestException as exc:
-                if past(started, self.limits):
-                    raise deadline_error(self.limits, 0, **where) from None
-                raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
-            read_bounded(
-                response, self.limits, started=started, read_timeout_s=self.timeouts.read_s,
-                **where,
-            )  # fmt: skip
-        return response
+        transport failures become classified errors (``bodies.exchange``)."""
+        return exchange(
+            self.session, method, url, limits=self.limits, timeouts=self.timeouts.as_tuple,
+            system=self.system, operation=operation, record=record, **kwargs,
+        )  # fmt: skip
 
     def decode_json(
         self, response: requests.Response, *, operation: str, record: str | None = None

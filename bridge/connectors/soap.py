@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,11 +44,8 @@ from bridge.connectors.http import (
     build_session,
     call_with_retries,
     check_xml_encoding,
-    deadline_error,
-    deadline_watch,
+    exchange,
     parse_retry_after,
-    past,
-    read_bounded,
     refuse_wrong_kind,
 )
 
@@ -145,27 +141,12 @@ class BoundedTransport(Transport):
         self.record: str | None = None
 
     def post(self, address: str, message: bytes | str, headers: dict) -> requests.Response:
-        started = time.monotonic()
         where = {"system": self.system, "operation": self.operation, "record": self.record}
-        with deadline_watch(self.limits.deadline_s):
-            try:
-                response = self.session.post(
-                    address, data=message, headers=headers, timeout=self.timeouts.as_tuple,
-                    stream=True,
-                )  # fmt: skip
-            except requests.exceptions.SSLError:
-                if past(started, self.limits):
-                    raise deadline_error(self.limits, 0, **where) from None
-                raise FatalError(problem=TLS_FAILED, **where) from None
-            except requests.exceptions.RequestException as exc:
-                if past(started, self.limits):
-                    raise deadline_error(self.limits, 0, **where) from None
-                problem = f"{exc.__class__.__name__}: {exc}"
-                raise RetryableError(problem=problem, **where) from None
-            body = read_bounded(
-                response, self.limits, started=started, read_timeout_s=self.timeouts.read_s,
-                **where,
-            )  # fmt: skip
+        response = exchange(
+            self.session, "POST", address, data=message, headers=headers, limits=self.limits,
+            timeouts=self.timeouts.as_tuple, **where,
+        )  # fmt: skip
+        body = response.content
         if response.status_code < 400:
             refuse_wrong_kind(response, body, expected="XML", **where)
             check_xml_encoding(body, **where)
