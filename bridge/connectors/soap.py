@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,6 +47,14 @@ from bridge.connectors.http import (
     parse_retry_after,
     refuse_wrong_kind,
 )
+from bridge.connectors.xmlsafe import (
+    SOAP_ENV,
+    element_to_dict,
+    local_name,
+    oversized,
+    parse_xml_safely,
+    xml_error,
+)
 
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
 
@@ -63,64 +70,6 @@ def safe_settings(**overrides: Any) -> zeep.Settings:
         forbid_external=True,
         xml_huge_tree=False,
         **overrides,
-    )
-
-
-# One parser for every SOAP body we parse ourselves: no DTD, no entities, no network.
-_SAFE_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=True,
-)
-
-
-def parse_xml_safely(body: bytes, *, system: str, operation: str) -> etree._Element:
-    """Parse a response body; refuse any DOCTYPE (entity expansion, external entities)."""
-    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
-        raise ContractError(system, operation, "response contains a DTD or entity; refused")
-    check_xml_encoding(body, system=system, operation=operation)
-    try:
-        return etree.fromstring(body, parser=_SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise xml_error(system, operation, exc, len(body)) from None
-
-
-# lxml's limits without huge_tree, said in words an operator can act on.
-_XML_LIMITS = (
-    ("text node", "a text node is longer than the parser's limit of 10 MB"),
-    ("huge text", "a text node is longer than the parser's limit of 10 MB"),
-    ("excessive depth", "elements are nested deeper than the parser's limit of 256 levels"),
-    ("huge input lookup", "a name or attribute is longer than the parser's limit"),
-    ("not proper utf-8", "the answer is not valid UTF-8"),
-)
-# Parts of lxml messages that quote the input: "Bytes: 0xC3 0x28", attribute values...
-_QUOTING = re.compile(r"""(?i)(bytes:.*|'[^']*'|"[^"]*")""")
-
-
-def xml_error(
-    system: str, operation: str, exc: Exception | str, size: int | None = None
-) -> ConnectorError:
-    """The error for a body lxml could not parse: where it failed and how long the body was;
-    lxml's message only as far as it describes structure (never quoted input)."""
-    detail = str(exc)
-    lowered = detail.lower()
-    line = getattr(exc, "lineno", None)
-    column = getattr(exc, "position", (None, None))[1] if hasattr(exc, "position") else None
-    where = f"line {line}, column {column}" if line else "unknown position"
-    length = f"{size} bytes, " if size is not None else ""
-    # A body cut off mid-way is a dropped connection (worth another try); any other syntax
-    # error means the system sent something that is not its contract.
-    if "premature end" in lowered or "expected '>'" in lowered or "end of data" in lowered:
-        return RetryableError(system, operation, f"truncated XML body ({length}{where})")
-    for phrase, said in _XML_LIMITS:
-        if phrase in lowered:
-            return ContractError(system, operation, f"{said} ({length}{where})")
-    reason = _QUOTING.sub("…", detail.split("(line")[0].split(", line")[0]).strip()[:160]
-    return ContractError(
-        system, operation, f"response is not well-formed XML: {reason} ({length}{where})"
     )
 
 
@@ -151,34 +100,6 @@ class BoundedTransport(Transport):
             refuse_wrong_kind(response, body, expected="XML", **where)
             check_xml_encoding(body, **where)
         return response
-
-
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-
-
-def local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname
-
-
-def element_to_dict(element: etree._Element) -> dict[str, Any] | str | None:
-    """A record element as plain data: leaves become text, repeated children become lists.
-
-    For bulk listings this replaces zeep's object binding (DESIGN.md: about 8x slower). The
-    values stay text; reading them is normalize's job, like for a REST connector's JSON.
-    """
-    children = [child for child in element if isinstance(child.tag, str)]
-    if not children:
-        return element.text.strip() if element.text and element.text.strip() else None
-    data: dict[str, Any] = {}
-    for child in children:
-        name, value = local_name(child), element_to_dict(child)
-        if name in data:
-            if not isinstance(data[name], list):
-                data[name] = [data[name]]
-            data[name].append(value)
-        else:
-            data[name] = value
-    return data
 
 
 class SoapClient:
@@ -250,8 +171,14 @@ class SoapClient:
             self._authenticate()  # e.g. an LGSP token that expired mid-run
             return attempt()
 
-    def call_raw(self, operation: str, *, record: str | None = None, **arguments: Any):
-        """Call a read-only ``operation`` and return the response body parsed with lxml."""
+    def call_raw(
+        self, operation: str, *, record: str | None = None, listing_page: bool = False,
+        **arguments: Any,
+    ):  # fmt: skip
+        """Call a read-only ``operation`` and return the response body parsed with lxml.
+
+        A ``listing_page`` is parsed without lxml's per-node limits (its size is bounded by the
+        system's limit): a record over them is refused alone, by ``list_changed``."""
 
         def attempt() -> etree._Element:
             def send() -> requests.Response:
@@ -260,7 +187,8 @@ class SoapClient:
 
             response = self._guard(operation, record, send)
             self._raise_for_status(response, operation, record)
-            root = parse_xml_safely(response.content, system=self.system, operation=operation)
+            root = parse_xml_safely(response.content, system=self.system, operation=operation,
+                                    huge=listing_page)  # fmt: skip
             fault = root.find(".//{http://schemas.xmlsoap.org/soap/envelope/}Fault")
             if fault is not None:
                 raise self._fault_error(
@@ -290,7 +218,7 @@ class SoapClient:
         while True:
             page = f"page {number}" + (f" from marker {marker}" if marker else "")
             try:
-                root = self.call_raw(operation, **arguments)
+                root = self.call_raw(operation, listing_page=True, **arguments)
             except ConnectorError as exc:
                 raise exc.on_page(page, operation) from None
             body = root.find(f"{{{SOAP_ENV}}}Body")
@@ -314,6 +242,12 @@ class SoapClient:
             arguments = {"PageSize": page_size, "Cursor": next_cursor}
 
     def _readable(self, element: etree._Element, id_field: str) -> dict[str, Any] | BadRecord:
+        too_big = oversized(element)
+        if too_big is not None:
+            given = element.find(f"{{*}}{id_field}")
+            source_id = given.text.strip() if given is not None and given.text else None
+            raw = etree.tostring(element)[:2000]
+            return BadRecord(f"record has {too_big}", raw, (source_id or "")[:128] or None)
         record = element_to_dict(element)
         if not isinstance(record, dict):
             return BadRecord("record element is empty", etree.tostring(element)[:2000])

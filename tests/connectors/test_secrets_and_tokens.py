@@ -222,28 +222,43 @@ def listing_page(inner: str) -> bytes:
     ).encode()
 
 
-def test_an_11_mb_text_node_is_a_clear_error_without_its_text(server):
+GOOD_TASK = "<t:Task><t:TaskId>NV2</t:TaskId><t:Title>Báo cáo quý</t:Title></t:Task>"
+
+
+def test_a_record_with_an_11_mb_text_is_a_bad_record_and_the_page_goes_on(server):
+    huge = "Nội dung rất dài " * (11 * 1024 * 1024 // 17)
+    server.script((200, {"Content-Type": "text/xml"}, listing_page(
+        f"<t:Task><t:TaskId>NV1</t:TaskId><t:Title>{huge}</t:Title></t:Task>{GOOD_TASK}"
+    )))  # fmt: skip
+    connector = TrackingConnector(server.url, policy=ONCE, timeouts=SHORT)
+    (page,) = list(connector.list_changed())
+    bad, good = page.records
+    assert bad.source_id == "NV1" and "in <Title>, over the limit of 10,485,760" in bad.reason
+    assert "Nội dung" not in bad.reason and len(bad.raw) <= 2000
+    assert good == {"TaskId": "NV2", "Title": "Báo cáo quý"}
+
+
+def test_a_record_nested_300_levels_is_a_bad_record_and_the_page_goes_on(server):
+    deep = "<t:x>" * 300 + "bí mật" + "</t:x>" * 300
+    server.script((200, {"Content-Type": "text/xml"}, listing_page(
+        f"<t:Task><t:TaskId>NV1</t:TaskId>{deep}</t:Task>{GOOD_TASK}"
+    )))  # fmt: skip
+    connector = TrackingConnector(server.url, policy=ONCE, timeouts=SHORT)
+    (page,) = list(connector.list_changed())
+    bad, good = page.records
+    assert bad.reason == "record has elements nested deeper than 256 levels"
+    assert good["TaskId"] == "NV2"
+
+
+def test_over_the_limits_outside_a_listing_is_a_clear_error_without_the_text(server):
     huge = "Nội dung rất dài " * (11 * 1024 * 1024 // 17)
     server.script((200, {"Content-Type": "text/xml"}, listing_page(
         f"<t:Task><t:TaskId>NV1</t:TaskId><t:Title>{huge}</t:Title></t:Task>"
     )))  # fmt: skip
-    connector = TrackingConnector(server.url, policy=ONCE, timeouts=SHORT)
+    client = SoapClient("tracking", "tracking.wsdl", server.url, policy=ONCE, timeouts=SHORT)
     with pytest.raises(ContractError, match=r"a text node is longer than .* 10 MB") as raised:
-        list(connector.list_changed())
-    assert raised.value.system == "tracking" and raised.value.page == "page 1"
-    assert "Nội dung" not in str(raised.value)
-    assert len(str(raised.value)) < 300
-
-
-def test_xml_nested_past_lxml_depth_is_a_clear_error(server):
-    deep = "<t:x>" * 300 + "bí mật" + "</t:x>" * 300
-    server.script((200, {"Content-Type": "text/xml"}, listing_page(
-        f"<t:Task><t:TaskId>NV1</t:TaskId>{deep}</t:Task>"
-    )))  # fmt: skip
-    connector = TrackingConnector(server.url, policy=ONCE, timeouts=SHORT)
-    with pytest.raises(ContractError, match="nested deeper than the parser's limit") as raised:
-        list(connector.list_changed())
-    assert "bí mật" not in str(raised.value)
+        client.call_raw("ListChangedTasks", PageSize=1)
+    assert "Nội dung" not in str(raised.value) and len(str(raised.value)) < 300
 
 
 def test_a_syntax_error_does_not_quote_the_body(server):
