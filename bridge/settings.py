@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -79,6 +79,9 @@ def _http_url(value: str | None, field: str) -> str | None:
 class SystemSettings(BaseModel):
     """One external system's address, credentials and answer limits. Disabled until it has a
     base URL."""
+
+    # Also when built on its own: the refused value may be a password.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     base_url: str | None = None
     username: str | None = None

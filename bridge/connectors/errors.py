@@ -110,5 +110,5 @@ def token_from_answer(
         value = data.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise ContractError(system, operation, f"'{name}' is {_kind(value)}, expected a number")
-    register_secret(token)
+    register_secret(token, temporary=True)
     return token

@@ -73,31 +73,46 @@ def encoded_forms(value: str) -> set[str]:
 
 
 class SecretRegistry:
-    """Every secret value this process has used; redaction replaces each one wherever it is,
-    in every encoded form."""
+    """Every secret value this process uses; redaction replaces each one wherever it is, in
+    every encoded form.
 
-    def __init__(self) -> None:
-        self._forms: set[str] = set()
+    Credentials from the settings stay for the life of the process. Tokens received (a new one
+    per login, per LGSP renewal) are ``temporary``: only the newest ``keep_temporary`` are kept,
+    so that a process serving for months does not grow one pattern without end; a token that
+    old stopped working long ago.
+    """
+
+    def __init__(self, keep_temporary: int = 32) -> None:
+        self._permanent: set[str] = set()
+        self._temporary: dict[str, set[str]] = {}  # value -> its forms, oldest first
+        self._keep = keep_temporary
         self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
-    def add(self, value: str | None) -> None:
+    def add(self, value: str | None, *, temporary: bool = False) -> None:
         if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
-            self._add_forms(encoded_forms(value))
+            self._add_forms(value, encoded_forms(value), temporary)
 
     def add_basic_auth(self, username: str, password: str) -> None:
         """HTTP Basic sends ``base64("user:password")``: that string is a secret too."""
         if isinstance(password, str) and len(password) >= MIN_SECRET_LENGTH:
             pair = f"{username}:{password}"
-            self._add_forms({base64.b64encode(pair.encode()).decode(), *encoded_forms(pair)})
+            forms = {base64.b64encode(pair.encode()).decode(), *encoded_forms(pair)}
+            self._add_forms(pair, forms, temporary=False)
 
-    def _add_forms(self, forms: set[str]) -> None:
+    def _add_forms(self, value: str, forms: set[str], temporary: bool) -> None:
         with self._lock:
-            if forms <= self._forms:
+            if forms <= self._permanent or value in self._temporary:
                 return
-            self._forms |= forms
+            if temporary:
+                self._temporary[value] = forms
+                while len(self._temporary) > self._keep:
+                    del self._temporary[next(iter(self._temporary))]
+            else:
+                self._permanent |= forms
+            every = self._permanent.union(*self._temporary.values())
             # Longest first, so a form that contains another is replaced whole.
-            alternatives = sorted(self._forms, key=len, reverse=True)
+            alternatives = sorted(every, key=len, reverse=True)
             self._pattern = re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
 
     def redact(self, text: str) -> str:
@@ -112,9 +127,10 @@ class SecretRegistry:
 SECRETS = SecretRegistry()
 
 
-def register_secret(value: str | None) -> None:
-    """Tell redaction about a secret value (a password, a token just received...)."""
-    SECRETS.add(value)
+def register_secret(value: str | None, *, temporary: bool = False) -> None:
+    """Tell redaction about a secret value: a password (for good), a token just received
+    (``temporary``: kept among the newest few)."""
+    SECRETS.add(value, temporary=temporary)
 
 
 def register_basic_auth(username: str, password: str) -> None:

@@ -303,3 +303,14 @@ def test_markup_where_json_was_due_is_retryable(server):
     with pytest.raises(RetryableError, match="answered with markup") as raised:
         connector.login()
     assert "maintenance" not in str(raised.value)
+
+
+def test_only_the_newest_tokens_are_kept_and_credentials_for_good():
+    from bridge.connectors.redaction import SecretRegistry
+
+    registry = SecretRegistry(keep_temporary=3)
+    registry.add("permanent-password")
+    for n in range(10):
+        registry.add(f"token-number-{n:04d}", temporary=True)
+    text = "permanent-password token-number-0000 token-number-0009 token-number-0007"
+    assert registry.redact(text) == "*** token-number-0000 *** ***"
