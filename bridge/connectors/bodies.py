@@ -225,6 +225,21 @@ def read_bounded(
     return body
 
 
+# Transport errors that quote what the server sent (a status line, a header, a chunk size):
+# their argument is dropped, their name kept.
+_QUOTES_THE_ANSWER = re.compile(
+    r"\b(BadStatusLine|LineTooLong|InvalidChunkLength|HeaderParsingError|InvalidHeader|"
+    r"UnrewindableBodyError|IncompleteRead)\((?:[^()]|\([^()]*\))*\)"
+)
+
+
+def transport_problem(exc: Exception) -> str:
+    """A transport failure in words (connection refused, read timed out, name unknown...),
+    without what the server may have sent."""
+    text = _QUOTES_THE_ANSWER.sub(lambda m: f"{m.group(1)}(…)", str(exc))
+    return f"{exc.__class__.__name__}: {text[:300]}"
+
+
 def exchange(
     session: requests.Session,
     method: str,
@@ -251,7 +266,7 @@ def exchange(
             if isinstance(exc, requests.exceptions.SSLError):
                 problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
                 raise FatalError(problem=problem, **where) from None
-            raise RetryableError(problem=f"{exc.__class__.__name__}: {exc}", **where) from None
+            raise RetryableError(problem=transport_problem(exc), **where) from None
         read_bounded(response, limits, started=started, read_timeout_s=timeouts[1], **where)
     return response
 

@@ -50,6 +50,7 @@ from bridge.connectors.bodies import (
     media_type,
     read_bounded,
     refuse_wrong_kind,
+    transport_problem,
 )
 from bridge.connectors.errors import (
     TLS_FAILED,
@@ -100,6 +101,7 @@ __all__ = [
     "register_basic_auth",
     "register_secret",
     "token_from_answer",
+    "transport_problem",
 ]
 
 log = logging.getLogger("bridge.connectors")

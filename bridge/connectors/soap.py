@@ -46,6 +46,7 @@ from bridge.connectors.http import (
     exchange,
     parse_retry_after,
     refuse_wrong_kind,
+    transport_problem,
 )
 from bridge.connectors.xmlsafe import (
     SOAP_ENV,
@@ -319,5 +320,5 @@ class SoapClient:
             raise FatalError(self.system, operation, TLS_FAILED, record=record) from None
         except requests.exceptions.RequestException as exc:
             raise RetryableError(
-                self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record
+                self.system, operation, transport_problem(exc), record=record
             ) from None

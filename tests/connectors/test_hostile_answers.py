@@ -295,3 +295,27 @@ def test_headers_sent_a_byte_at_a_time_end_at_the_total_deadline(kind):
         assert "deadline of 1.5 s" in str(raised.value)
     finally:
         server.close()
+
+
+def test_a_garbage_status_line_is_not_quoted():
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall("Số 12/BC-UBND mật: not HTTP at all\r\n\r\n".encode())
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        connector = IOfficeConnector(url, "u", "password-x", policy=ONCE, timeouts=SHORT)
+        with pytest.raises(RetryableError, match=r"^ioffice login: ConnectionError") as raised:
+            connector.login()
+        assert "BadStatusLine(…)" in str(raised.value)
+        assert "12/BC-UBND" not in str(raised.value)
+    finally:
+        listener.close()
