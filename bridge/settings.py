@@ -4,7 +4,9 @@ Precedence (highest first): ``BRIDGE_*`` environment variables (nested with ``__
 ``BRIDGE_IOFFICE__PASSWORD``), then the config file named by ``BRIDGE_CONFIG`` (default
 ``bridge.toml`` in the working directory, if present), then the defaults below. Every password,
 token and client secret is a ``SecretStr``: it prints as ``**********`` and only the connector
-that sends it calls ``get_secret_value()``.
+that sends it calls ``get_secret_value()``. A validation error never shows the value it refused
+(``hide_input_in_errors``: the offending value may be a password), only the field and the
+problem; addresses are refused when they carry credentials, and shown without them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,12 +48,56 @@ class HttpSettings(BaseModel):
         return value
 
 
+def url_without_userinfo(url: str) -> str:
+    """``url`` safe to print: any ``user:password@`` removed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unreadable URL)"
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=host).geturl()
+
+
+def _http_url(value: str | None, field: str) -> str | None:
+    if not value:
+        return value
+    shown = url_without_userinfo(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ValueError(f"{field} is not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{field} {shown} is not an http(s) URL with a host")
+    if "@" in parts.netloc:
+        raise ValueError(
+            f"{field} {shown} must not carry credentials (user:password@); "
+            "set username and password (or client_id and client_secret) instead"
+        )
+    return value
+
+
 class SystemSettings(BaseModel):
-    """One external system's address and credentials. Disabled until it has a base URL."""
+    """One external system's address, credentials and answer limits. Disabled until it has a
+    base URL."""
+
+    # Also when built on its own: the refused value may be a password.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     base_url: str | None = None
     username: str | None = None
     password: SecretStr | None = None
+    max_body_mb: float = Field(
+        default=50.0, gt=0, le=1024, description="largest answer read from the system (MB)"
+    )
+    request_deadline_s: float = Field(
+        default=60.0, gt=0, description="longest one request may take, answer included"
+    )
+    max_json_depth: int = Field(default=64, ge=2, le=512)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        return _http_url(value, "base_url")
 
     @property
     def enabled(self) -> bool:
@@ -63,6 +110,11 @@ class TrackingSettings(SystemSettings):
     token_url: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url_is_http(cls, value: str | None) -> str | None:
+        return _http_url(value, "token_url")
 
 
 class AtRiskSettings(BaseModel):
@@ -195,6 +247,8 @@ class BridgeSettings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         toml_file=None,
+        # The refused value may be a password (or a password typed into a misspelt field).
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(

@@ -34,6 +34,17 @@ FAULT_KINDS: dict[str, tuple[str, dict[str, float]]] = {
     "html_answer": ("a write is applied, then a gateway answers 200 with its HTML page", {}),
     "empty_answer": ("a write is applied, then the answer is 200 with an empty body", {}),
     "foreign_answer": ("a write is applied, then 200 with JSON from SOAP, XML from REST", {}),
+    # Hostile answers (issue 18): what a broken upstream or a proxy in between sends.
+    "huge_body": (
+        "the answer padded with leading white space to `mb` megabytes, sent in 1 MB pieces; "
+        "with `declare`=1 under its true Content-Length, else chunked",
+        {"mb": 64, "declare": 0},
+    ),
+    "slow_body": ("the answer sent `bytes_per_s` bytes a second", {"bytes_per_s": 1}),
+    "html_body": ("HTTP 200 with a proxy's HTML error page instead of the answer", {}),
+    "mislabelled": ("the answer labelled text/html without a charset", {}),
+    "invalid_utf8": ("a byte 0xFF in the middle of the answer", {}),
+    "deep_nesting": ("iOffice: one record of a list page nested `levels` deep", {"levels": 1200}),
 }
 
 # What a gateway in front of a system sends instead of a write's answer (HTTP 200 all).
@@ -184,6 +195,13 @@ class FaultMiddleware:
         if plan.fire("truncated"):
             await self.app(scope, receive, _truncating(send))
             return
+        if plan.fire("html_body"):
+            await _plain(send, 200, GATEWAY_PAGE, content_type=b"text/html")
+            return
+        for kind in ("huge_body", "slow_body", "mislabelled", "invalid_utf8"):
+            if plan.fire(kind):
+                await self.app(scope, receive, _rewriting(send, receive, kind, plan))
+                return
         await self.app(scope, receive, send)
 
 
@@ -191,13 +209,25 @@ def _exempt(scope) -> bool:
     return scope["path"].startswith("/admin") or scope.get("query_string", b"").lower() == b"wsdl"
 
 
-async def _plain(send, status: int, body: bytes, headers: list | None = None) -> None:
+GATEWAY_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>502 Bad Gateway</h1><p>The upstream server is not responding.</p></body></html>"
+)
+
+
+async def _plain(
+    send,
+    status: int,
+    body: bytes,
+    headers: list | None = None,
+    content_type: bytes = b"text/plain; charset=utf-8",
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *(headers or []),
             ],
@@ -229,3 +259,71 @@ def _truncating(send):
         await send(message)
 
     return wrapped
+
+
+def _rewriting(send, receive, kind: str, plan: FaultPlan):
+    """Buffer the answer, then send it the hostile way ``kind`` says."""
+    state: dict[str, Any] = {"start": None, "body": b""}
+
+    async def wrapped(message) -> None:
+        if message["type"] == "http.response.start":
+            state["start"] = message
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        state["body"] += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        start, body = state["start"], state["body"]
+        headers = [(k, v) for k, v in start["headers"] if k not in (b"content-length",)]
+        if kind == "mislabelled":
+            headers = [(k, v) for k, v in headers if k != b"content-type"]
+            headers.append((b"content-type", b"text/html"))
+        if kind == "invalid_utf8":
+            middle = len(body) // 2
+            body = body[:middle] + b"\xff" + body[middle:]
+        if kind == "huge_body":
+            await _send_huge(send, start, headers, body, plan)
+            return
+        if kind == "slow_body":
+            await _send_slowly(send, receive, start, headers, body, plan)
+            return
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+async def _send_huge(send, start, headers, body: bytes, plan: FaultPlan) -> None:
+    piece = 1024 * 1024
+    padding = max(int(plan.param("huge_body", "mb") * piece) - len(body), 0)
+    if plan.param("huge_body", "declare"):
+        headers = [*headers, (b"content-length", str(padding + len(body)).encode())]
+    await send({**start, "headers": headers})
+    blank = b" " * piece
+    while padding > 0:
+        chunk = blank if padding >= piece else blank[:padding]
+        padding -= len(chunk)
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_slowly(send, receive, start, headers, body: bytes, plan: FaultPlan) -> None:
+    pause = 1 / max(plan.param("slow_body", "bytes_per_s"), 0.001)
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({**start, "headers": headers})
+    for index in range(len(body)):
+        last = index == len(body) - 1
+        await send({"type": "http.response.body", "body": body[index : index + 1],
+                    "more_body": not last})  # fmt: skip
+        if last:
+            return
+        # Wait between bytes, and stop as soon as the client hangs up (no zombie sender).
+        try:
+            message = await asyncio.wait_for(receive(), timeout=pause)
+        except TimeoutError:
+            continue
+        if message.get("type") == "http.disconnect":
+            return

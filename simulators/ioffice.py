@@ -8,6 +8,7 @@ offset ("2024-02-07 09:15:00"), as iOffice installations do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -115,6 +116,17 @@ STREAMS: dict[str, tuple[str, int, str, Callable[[dict], dict]]] = {
 }
 
 
+def deeply_nested(data: dict, levels: int) -> Response:
+    """The page with its first record carrying a field nested ``levels`` lists deep. Written as
+    text: Python's json cannot encode (or decode) much beyond 1,000 levels."""
+    placeholder = "@@deep@@"
+    data["items"][0]["ghiChu"] = placeholder
+    text = json.dumps({"status": {"code": "0", "message": "Thành công"}, "data": data},
+                      ensure_ascii=False)  # fmt: skip
+    text = text.replace(json.dumps(placeholder), "[" * levels + "1" + "]" * levels, 1)
+    return Response(text.encode("utf-8"), 200, media_type="application/json")
+
+
 def not_found() -> Response:
     return envelope(None, "NOT_FOUND", "Không tìm thấy tài nguyên", 404)
 
@@ -167,7 +179,10 @@ def build_app(
         if page.malformed is not None:
             corrupt(items[page.malformed])
         marker = local_text(page.marker) if page.marker is not None else query.get("tuNgay")
-        return envelope({"items": items, "nextCursor": page.next_cursor, "marker": marker})
+        data = {"items": items, "nextCursor": page.next_cursor, "marker": marker}
+        if items and plan.fire("deep_nesting"):
+            return deeply_nested(data, int(plan.param("deep_nesting", "levels")))
+        return envelope(data)
 
     def detail(request: Request) -> Response:
         denied = authorised(request)

@@ -9,16 +9,19 @@ Every connector goes through here, so every connector has the same behaviour:
   write without one could apply it twice.
 * **Classified errors**: ``RetryableError`` (worth trying again later), ``FatalError`` and its
   kinds ``AuthError``, ``BadRequestError``, ``ContractError`` (the system broke its contract).
-  Each names the system, the operation and, where there is one, the record.
+  Each names the system, the operation and, where there is one, the record and the page; none
+  quotes a body (``errors.py``).
+* **Bounded answers**: bodies are streamed within a size limit and a total deadline, HTML where
+  JSON was due is refused, JSON is UTF-8 and depth-limited (``bodies.py``).
 * **Secret redaction**: every password, token and client secret a connector uses is registered
-  here and replaced by ``***`` in exception text and in every log record of the process.
+  and replaced by ``***``, in each of its encodings, in exception text and in every log record
+  of the process; the transport loggers of zeep and urllib3 are capped at INFO
+  (``redaction.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +29,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import (
     RetryCallState,
     retry_if_exception,
@@ -35,136 +37,81 @@ from tenacity import (
 )
 from tenacity import Retrying as _Retrying
 
+from bridge.connectors import redaction as _redaction
+from bridge.connectors.bodies import (
+    TOO_DEEP,
+    BodyLimits,
+    BodyTooLarge,
+    DeadlineAdapter,
+    check_xml_encoding,
+    contains_too_deep,
+    exchange,
+    load_json,
+    media_type,
+    read_bounded,
+    refuse_wrong_kind,
+    transport_problem,
+)
+from bridge.connectors.errors import (
+    TLS_FAILED,
+    AuthError,
+    BadRequestError,
+    ConnectorError,
+    ContractError,
+    FatalError,
+    RetryableError,
+    token_from_answer,
+)
+from bridge.connectors.redaction import (
+    cap_transport_loggers,
+    install_redaction,
+    redact,
+    register_basic_auth,
+    register_secret,
+)
+
+__all__ = [
+    "TLS_FAILED",
+    "TOO_DEEP",
+    "AuthError",
+    "BadRecord",
+    "BadRequestError",
+    "BodyLimits",
+    "BodyTooLarge",
+    "ConnectorError",
+    "ContractError",
+    "FatalError",
+    "HttpClient",
+    "RawPage",
+    "RetryPolicy",
+    "RetryableError",
+    "Timeouts",
+    "build_session",
+    "call_with_retries",
+    "cap_transport_loggers",
+    "check_xml_encoding",
+    "classify_response",
+    "contains_too_deep",
+    "exchange",
+    "install_redaction",
+    "parse_retry_after",
+    "read_bounded",
+    "redact",
+    "refuse_wrong_kind",
+    "register_basic_auth",
+    "register_secret",
+    "token_from_answer",
+    "transport_problem",
+]
+
 log = logging.getLogger("bridge.connectors")
 
 T = TypeVar("T")
 
-# --- secret redaction --------------------------------------------------------------------
-
-REDACTED = "***"
-
-# Secrets in shapes we can recognise without knowing the value: JSON members and form fields
-# with a secret name, and credential headers. Deliberately narrow: "lgsp token: HTTP 401" is an
-# operation name, not a secret, and must stay readable.
-_SECRET_NAMES = r"(?:password|passwd|client_secret|access_token|refresh_token|token|secret)"  # noqa: S105
-_SECRET_PATTERNS = [
-    re.compile(rf'(?i)("{_SECRET_NAMES}"\s*:\s*")[^"]+'),
-    re.compile(rf"(?i)(\b{_SECRET_NAMES}=)[^&\s,;]+"),
-    re.compile(r"(?i)(x-authentication-token[\"']?\s*[:=]\s*[\"']?)[^\"'\s,}]+"),
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
-]
-
-
-class _SecretRegistry:
-    """Every secret value this process has used; redaction replaces each one wherever it is."""
-
-    def __init__(self) -> None:
-        self._values: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, value: str | None) -> None:
-        # Very short values would redact innocent text ("a", "1"); real secrets are longer.
-        if value and len(value) >= 4:
-            with self._lock:
-                self._values.add(value)
-
-    def redact(self, text: str) -> str:
-        with self._lock:
-            values = sorted(self._values, key=len, reverse=True)
-        for value in values:
-            if value in text:
-                text = text.replace(value, REDACTED)
-        for pattern in _SECRET_PATTERNS:
-            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-        return text
-
-
-SECRETS = _SecretRegistry()
-
-
-def register_secret(value: str | None) -> None:
-    """Tell redaction about a secret value (a password, a token just received...)."""
-    SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    return SECRETS.redact(text)
-
-
-def _redact_record(record: logging.LogRecord) -> None:
-    message = record.getMessage()
-    cleaned = redact(message)
-    if record.exc_info and record.exc_info[1] is not None:
-        # A formatter would print the exception's own text later; bake a redacted copy in now.
-        cleaned += "\n" + redact(logging.Formatter().formatException(record.exc_info))
-        record.exc_info = None
-        record.exc_text = None
-    record.msg, record.args = cleaned, None
-
-
-def install_redaction() -> None:
-    """Redact every log record of every logger in this process, at creation.
-
-    A record factory rather than a logger filter: filters on a logger do not see records that
-    propagate from its children, nor from libraries (urllib3 logs URLs), and handlers are set
-    up by whoever runs us (the CLI, Prefect). Installing twice is harmless.
-    """
-    current = logging.getLogRecordFactory()
-    if getattr(current, "redacts_secrets", False):
-        return
-
-    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = current(*args, **kwargs)
-        _redact_record(record)
-        return record
-
-    factory.redacts_secrets = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
-
-
-install_redaction()
-
-# --- errors ------------------------------------------------------------------------------
-
-
-class ConnectorError(Exception):
-    """A call to an external system failed. The text says which system, operation and record."""
-
-    def __init__(
-        self,
-        system: str,
-        operation: str,
-        problem: str,
-        *,
-        record: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.system = system
-        self.operation = operation
-        self.record = record
-        self.retry_after = retry_after
-        where = f"{system} {operation}" + (f" (record {record})" if record else "")
-        super().__init__(redact(f"{where}: {problem}"))
-
-
-class RetryableError(ConnectorError):
-    """Transient: timeouts, connection drops, 429, 5xx. Trying again later may work."""
-
-
-class FatalError(ConnectorError):
-    """Trying again will not help until someone changes something."""
-
-
-class AuthError(FatalError):
-    """Credentials refused or expired; check the username, password or client secret."""
-
-
-class BadRequestError(FatalError):
-    """The system refused the request as invalid (4xx other than auth and 429)."""
-
-
-class ContractError(FatalError):
-    """The system answered, but not as its contract says (unparseable body, missing field)."""
+# Redaction and the error classes live in their own modules; every connector imports them
+# from here, the one module connectors share.
+SECRETS = _redaction.SECRETS
+REDACTED = _redaction.REDACTED
 
 
 @dataclass(frozen=True)
@@ -261,16 +208,11 @@ def call_with_retries(
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-TLS_FAILED = (
-    "TLS verification failed; if the system uses the agency's own CA, set http.ca_bundle "
-    "(BRIDGE_HTTP__CA_BUNDLE) to its PEM file"
-)
-
 
 def build_session(*, ca_bundle: str | None = None, pool_size: int = 10) -> requests.Session:
     """A pooled session with TLS verification on (plus ``ca_bundle`` when set)."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     # requests verifies by default; a CA bundle path replaces the default trust store for this
@@ -298,13 +240,17 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 def classify_response(
     response: requests.Response, *, system: str, operation: str, record: str | None = None
 ) -> None:
-    """Raise the classified error for a failed response; return quietly on success."""
+    """Raise the classified error for a failed response; return quietly on success.
+
+    The error says the status and how long the body was, never what it said: a 401 may echo
+    the login request, a 400 may quote the record it refused (issue 18).
+    """
     status = response.status_code
     if status < 400:
         return
     detail = f"HTTP {status} {response.reason or ''}".strip()
-    body = response.text[:300] if response.text else ""
-    problem = f"{detail}: {body}" if body else detail
+    size = len(response.content or b"")
+    problem = f"{detail} ({size} bytes of {media_type(response) or 'untyped'} body)"
     kwargs = {"record": record}
     if status in (401, 403):
         raise AuthError(system, operation, problem + " — check the credentials", **kwargs)
@@ -336,11 +282,13 @@ class HttpClient:
         policy: RetryPolicy | None = None,
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.system = system
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
         self.policy = policy or RetryPolicy()
+        self.limits = limits or BodyLimits()
         self.session = session or build_session(ca_bundle=ca_bundle)
 
     def request(
@@ -405,37 +353,36 @@ class HttpClient:
     def send_once(
         self, method: str, url: str, *, operation: str, record: str | None, **kwargs: object
     ) -> requests.Response:
-        """One HTTP exchange; transport failures become ``RetryableError``."""
-        try:
-            return self.session.request(method, url, timeout=self.timeouts.as_tuple, **kwargs)
-        except requests.exceptions.SSLError as exc:
-            problem = f"{TLS_FAILED} ({exc.__class__.__name__})"
-            raise FatalError(self.system, operation, problem, record=record) from None
-        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-            raise RetryableError(
-                self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise RetryableError(
-                self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record
-            ) from None
+        """One HTTP exchange, its body read within the limits (size, total deadline);
+        transport failures become classified errors (``bodies.exchange``)."""
+        return exchange(
+            self.session, method, url, limits=self.limits, timeouts=self.timeouts.as_tuple,
+            system=self.system, operation=operation, record=record, **kwargs,
+        )  # fmt: skip
 
     def decode_json(
         self, response: requests.Response, *, operation: str, record: str | None = None
     ) -> object:
-        """The body as JSON, or a ``ContractError`` naming what was wrong with it."""
+        """The body as JSON (UTF-8 whatever it is labelled, nesting cut at the limit), or the
+        error saying what was wrong with it: where and how long, never what it said."""
+        body = response.content
+        where = {"system": self.system, "operation": operation, "record": record}
+        refuse_wrong_kind(response, body, expected="JSON", **where)
         try:
-            return response.json()
-        except ValueError:
+            return load_json(body, limits=self.limits, **where)
+        except ValueError as exc:
             # A cut-off body is usually a dropped connection: worth another try.
             declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) != len(response.content):
+            if declared and declared.isdigit() and int(declared) != len(body):
                 raise RetryableError(
                     self.system,
                     operation,
-                    f"truncated body ({len(response.content)} of {declared} bytes)",
+                    f"truncated body ({len(body)} of {declared} bytes)",
                     record=record,
                 ) from None
+            position = getattr(exc, "pos", None)
+            at = f" at character {position}" if position is not None else ""
             raise ContractError(
-                self.system, operation, f"body is not JSON: {response.text[:120]!r}", record=record
-            ) from None
+                self.system, operation, f"body is not JSON ({len(body)} bytes; error{at})",
+                record=record,
+            ) from None  # fmt: skip

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from bridge.connectors.http import RawPage, RetryPolicy, Timeouts, build_session, register_secret
+from bridge.connectors.http import (
+    BodyLimits,
+    RawPage,
+    RetryPolicy,
+    Timeouts,
+    build_session,
+    register_basic_auth,
+)
 from bridge.connectors.soap import SoapClient
 
 SYSTEM = "idesk"
@@ -39,13 +46,17 @@ class IDeskConnector:
         policy: RetryPolicy | None = None,
         ca_bundle: str | None = None,
         page_size: int = 100,
+        limits: BodyLimits | None = None,
     ) -> None:
-        register_secret(password)
+        register_basic_auth(username, password)  # the password and base64("user:password")
         session = build_session(ca_bundle=ca_bundle)
-        session.auth = (username, password)
+        # As UTF-8 bytes: requests would encode text as Latin-1 and fail on a Vietnamese
+        # password (RFC 7617 names UTF-8 as the charset to use).
+        session.auth = (username.encode(), password.encode())
         self.soap = SoapClient(
-            SYSTEM, "idesk.wsdl", address, timeouts=timeouts, policy=policy, session=session
-        )
+            SYSTEM, "idesk.wsdl", address, timeouts=timeouts, policy=policy, session=session,
+            limits=limits,
+        )  # fmt: skip
         self.page_size = page_size
 
     def list_changed(

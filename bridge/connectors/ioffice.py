@@ -19,12 +19,16 @@ from bridge.connectors.http import (
     AuthError,
     BadRecord,
     BadRequestError,
+    BodyLimits,
+    ConnectorError,
     ContractError,
     HttpClient,
     RawPage,
     RetryPolicy,
     Timeouts,
+    contains_too_deep,
     register_secret,
+    token_from_answer,
 )
 
 log = logging.getLogger(__name__)
@@ -63,9 +67,10 @@ class IOfficeConnector:
         policy: RetryPolicy | None = None,
         ca_bundle: str | None = None,
         page_size: int = 100,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.http = HttpClient(
-            SYSTEM, base_url, timeouts=timeouts, policy=policy, ca_bundle=ca_bundle
+            SYSTEM, base_url, timeouts=timeouts, policy=policy, ca_bundle=ca_bundle, limits=limits
         )
         self.username = username
         self._password = password
@@ -86,10 +91,7 @@ class IOfficeConnector:
             ),
             "login",
         )
-        token = data.get("token") if isinstance(data, dict) else None
-        if not token:
-            raise ContractError(SYSTEM, "login", "the answer carries no token")
-        register_secret(token)
+        token = token_from_answer(data, "token", system=SYSTEM, operation="login")
         self._token = token
         self.http.session.headers["X-Authentication-Token"] = token
 
@@ -101,9 +103,14 @@ class IOfficeConnector:
         operation: str,
         record: str | None = None,
         idempotency_key: str | None = None,
+        tolerate_deep_records: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """One call in the envelope; an expired session is renewed once, mid-run."""
+        """One call in the envelope; an expired session is renewed once, mid-run.
+
+        JSON nested deeper than the limit is refused, except in a listing
+        (``tolerate_deep_records``), where only the record holding it is (a ``BadRecord``).
+        """
         if self._token is None:
             self.login()
         for attempt in (1, 2):
@@ -116,7 +123,11 @@ class IOfficeConnector:
                     idempotency_key=idempotency_key,
                     **kwargs,
                 )
-                return self._unwrap(body, operation, record)
+                data = self._unwrap(body, operation, record)
+                if not tolerate_deep_records and contains_too_deep(data):
+                    problem = f"answer nested deeper than {self.http.limits.max_json_depth} levels"
+                    raise ContractError(SYSTEM, operation, problem, record=record)
+                return data
             except AuthError:
                 if attempt == 2:
                     raise
@@ -134,8 +145,11 @@ class IOfficeConnector:
         if str(status["code"]) != "0":
             # iOffice stated a refusal in its own envelope: final, unlike an answer that is
             # not the envelope at all (a gateway's page), which a keyed write may resend.
-            message = f"status {status['code']}: {status.get('message', '')}"
-            raise BadRequestError(SYSTEM, operation, message, record=record)
+            # Its own status words ("Token đã hết hạn"), kept short: an error message,
+            # not a record, but a server may still echo what it refused.
+            code, said = str(status["code"])[:40], " ".join(str(status.get("message", "")).split())
+            said = said if len(said) <= 200 else f"{said[:200]}… ({len(said)} characters)"
+            raise BadRequestError(SYSTEM, operation, f"status {code}: {said}", record=record)
         return body.get("data")
 
     # --- reads --------------------------------------------------------------------------
@@ -150,18 +164,36 @@ class IOfficeConnector:
         params: dict[str, Any] = {"limit": limit}
         if marker:
             params["tuNgay"] = marker
+        number = 1
         while True:
-            data = self._call("GET", f"/qlvb/api/{segment}/thay-doi", operation=operation,
-                              params=params)  # fmt: skip
-            if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-                raise ContractError(SYSTEM, operation, "page has no 'items' list")
-            yield RawPage(
-                [self._readable(item) for item in data["items"]], to_marker(data.get("marker"))
-            )
+            page = f"page {number}" + (f" from marker {marker}" if marker else "")
+            try:
+                data = self._call("GET", f"/qlvb/api/{segment}/thay-doi", operation=operation,
+                                  params=params, tolerate_deep_records=True)  # fmt: skip
+                if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+                    raise ContractError(SYSTEM, operation, "page has no 'items' list")
+                if contains_too_deep({k: v for k, v in data.items() if k != "items"}):
+                    raise ContractError(SYSTEM, operation, "page envelope nested too deep")
+            except ConnectorError as exc:
+                raise exc.on_page(page, operation) from None
+            yield RawPage([self._readable(item) for item in data["items"]],
+                          self._page_marker(data.get("marker"), operation, page))  # fmt: skip
+            number += 1
             cursor = data.get("nextCursor")
             if not cursor:
                 return
             params = {"limit": limit, "cursor": cursor}
+
+    @staticmethod
+    def _page_marker(value: Any, operation: str, page: str) -> str | None:
+        # A marker that is not a date must not stop the listing: the page's records are read,
+        # only the cursor does not move for it (the next page's marker moves it).
+        try:
+            return to_marker(value) if isinstance(value, str) else None
+        except ValueError:
+            log.warning("%s %s %s: marker is not a date (%d characters); cursor not moved",
+                        SYSTEM, operation, page, len(value))  # fmt: skip
+            return None
 
     @staticmethod
     def _readable(item: Any) -> dict[str, Any] | BadRecord:
@@ -169,6 +201,13 @@ class IOfficeConnector:
         # connector only refuses what is not a record at all.
         if not isinstance(item, dict):
             return BadRecord("list item is not a JSON object", repr(item)[:2000])
+        if contains_too_deep(item):
+            # Keep what can be shown of it (the cut parts are marked), not the whole depth.
+            source_id = item.get("id") if isinstance(item.get("id"), str | int) else None
+            reason = "record is nested deeper than the limit of JSON levels"
+            return BadRecord(
+                reason, repr(item)[:2000], None if source_id is None else str(source_id)
+            )
         if item.get("id") in (None, ""):
             return BadRecord("record has no 'id'", item)
         return item

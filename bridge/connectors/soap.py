@@ -8,6 +8,10 @@
   ``soap:Client`` fault is the caller's mistake (fatal), a ``soap:Server`` fault is transient.
 * Bulk listings bypass zeep's object binding (about 8x slower than lxml, DESIGN.md): zeep builds
   and sends the request, the body is parsed here with a hardened lxml parser.
+* Every answer, zeep's included, is read by ``BoundedTransport`` within the system's limits
+  (size, total deadline, see ``bodies.py``); an HTML page where XML was due is refused as
+  retryable; XML that says (or defaults to) UTF-8 must be valid UTF-8. Nothing of a body goes
+  into an error: lxml's messages are reduced to what they say about structure and where.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from bridge.connectors.http import (
     AuthError,
     BadRecord,
     BadRequestError,
+    BodyLimits,
+    ConnectorError,
     ContractError,
     FatalError,
     RawPage,
@@ -36,7 +42,19 @@ from bridge.connectors.http import (
     Timeouts,
     build_session,
     call_with_retries,
+    check_xml_encoding,
+    exchange,
     parse_retry_after,
+    refuse_wrong_kind,
+    transport_problem,
+)
+from bridge.connectors.xmlsafe import (
+    SOAP_ENV,
+    element_to_dict,
+    local_name,
+    oversized,
+    parse_xml_safely,
+    xml_error,
 )
 
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
@@ -56,62 +74,33 @@ def safe_settings(**overrides: Any) -> zeep.Settings:
     )
 
 
-# One parser for every SOAP body we parse ourselves: no DTD, no entities, no network.
-_SAFE_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=True,
-)
+class BoundedTransport(Transport):
+    """zeep's transport, reading every answer within the system's limits and logging no body
+    (zeep's own ``post`` writes whole requests and answers at DEBUG)."""
 
+    def __init__(self, system: str, session: requests.Session, timeouts: Timeouts,
+                 limits: BodyLimits) -> None:  # fmt: skip
+        super().__init__(
+            session=session, timeout=timeouts.connect_s, operation_timeout=timeouts.read_s
+        )
+        self.system = system
+        self.timeouts = timeouts
+        self.limits = limits
+        # Set by SoapClient before each call, so that errors name the call and its record.
+        self.operation = "SOAP call"
+        self.record: str | None = None
 
-def parse_xml_safely(body: bytes, *, system: str, operation: str) -> etree._Element:
-    """Parse a response body; refuse any DOCTYPE (entity expansion, external entities)."""
-    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
-        raise ContractError(system, operation, "response contains a DTD or entity; refused")
-    try:
-        return etree.fromstring(body, parser=_SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise _xml_error(system, operation, str(exc)) from None
-
-
-def _xml_error(system: str, operation: str, detail: str) -> Exception:
-    # A body cut off mid-way is a dropped connection (worth another try); any other syntax
-    # error means the system sent something that is not its contract.
-    lowered = detail.lower()
-    if "premature end" in lowered or "expected '>'" in lowered or "end of data" in lowered:
-        return RetryableError(system, operation, f"truncated XML body: {detail}")
-    return ContractError(system, operation, f"response is not well-formed XML: {detail}")
-
-
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-
-
-def local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname
-
-
-def element_to_dict(element: etree._Element) -> dict[str, Any] | str | None:
-    """A record element as plain data: leaves become text, repeated children become lists.
-
-    For bulk listings this replaces zeep's object binding (DESIGN.md: about 8x slower). The
-    values stay text; reading them is normalize's job, like for a REST connector's JSON.
-    """
-    children = [child for child in element if isinstance(child.tag, str)]
-    if not children:
-        return element.text.strip() if element.text and element.text.strip() else None
-    data: dict[str, Any] = {}
-    for child in children:
-        name, value = local_name(child), element_to_dict(child)
-        if name in data:
-            if not isinstance(data[name], list):
-                data[name] = [data[name]]
-            data[name].append(value)
-        else:
-            data[name] = value
-    return data
+    def post(self, address: str, message: bytes | str, headers: dict) -> requests.Response:
+        where = {"system": self.system, "operation": self.operation, "record": self.record}
+        response = exchange(
+            self.session, "POST", address, data=message, headers=headers, limits=self.limits,
+            timeouts=self.timeouts.as_tuple, **where,
+        )  # fmt: skip
+        body = response.content
+        if response.status_code < 400:
+            refuse_wrong_kind(response, body, expected="XML", **where)
+            check_xml_encoding(body, **where)
+        return response
 
 
 class SoapClient:
@@ -128,6 +117,7 @@ class SoapClient:
         ca_bundle: str | None = None,
         session: requests.Session | None = None,
         authenticate: Callable[[], None] | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         """``authenticate`` (optional) sets credentials on the session; it runs before the
         first call and once more whenever the system answers that they stopped working."""
@@ -137,14 +127,14 @@ class SoapClient:
         self.policy = policy or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self.session = session or build_session(ca_bundle=ca_bundle)
-        transport = Transport(
-            session=self.session,
-            timeout=self.timeouts.connect_s,
-            operation_timeout=self.timeouts.read_s,
+        self.transport = BoundedTransport(
+            system, self.session, self.timeouts, limits or BodyLimits()
         )
         wsdl_path = WSDL_DIR / wsdl_file
         try:
-            self.client = zeep.Client(str(wsdl_path), transport=transport, settings=safe_settings())
+            self.client = zeep.Client(
+                str(wsdl_path), transport=self.transport, settings=safe_settings()
+            )
         except (OSError, zeep_errors.Error, etree.XMLSyntaxError) as exc:
             raise FatalError(system, "load WSDL", f"{wsdl_path}: {exc}") from None
         binding = next(iter(self.client.wsdl.bindings))
@@ -182,8 +172,14 @@ class SoapClient:
             self._authenticate()  # e.g. an LGSP token that expired mid-run
             return attempt()
 
-    def call_raw(self, operation: str, *, record: str | None = None, **arguments: Any):
-        """Call a read-only ``operation`` and return the response body parsed with lxml."""
+    def call_raw(
+        self, operation: str, *, record: str | None = None, listing_page: bool = False,
+        **arguments: Any,
+    ):  # fmt: skip
+        """Call a read-only ``operation`` and return the response body parsed with lxml.
+
+        A ``listing_page`` is parsed without lxml's per-node limits (its size is bounded by the
+        system's limit): a record over them is refused alone, by ``list_changed``."""
 
         def attempt() -> etree._Element:
             def send() -> requests.Response:
@@ -192,7 +188,8 @@ class SoapClient:
 
             response = self._guard(operation, record, send)
             self._raise_for_status(response, operation, record)
-            root = parse_xml_safely(response.content, system=self.system, operation=operation)
+            root = parse_xml_safely(response.content, system=self.system, operation=operation,
+                                    huge=listing_page)  # fmt: skip
             fault = root.find(".//{http://schemas.xmlsoap.org/soap/envelope/}Fault")
             if fault is not None:
                 raise self._fault_error(
@@ -218,11 +215,16 @@ class SoapClient:
         arguments: dict[str, Any] = {"PageSize": page_size}
         if marker:
             arguments["Marker"] = marker
+        number = 1
         while True:
-            root = self.call_raw(operation, **arguments)
+            page = f"page {number}" + (f" from marker {marker}" if marker else "")
+            try:
+                root = self.call_raw(operation, listing_page=True, **arguments)
+            except ConnectorError as exc:
+                raise exc.on_page(page, operation) from None
             body = root.find(f"{{{SOAP_ENV}}}Body")
             if body is None or len(body) == 0:
-                raise ContractError(self.system, operation, "response has no SOAP body")
+                raise ContractError(self.system, operation, "response has no SOAP body", page=page)
             response = body[0]
             records: list[dict[str, Any] | BadRecord] = []
             next_cursor = page_marker = None
@@ -235,11 +237,18 @@ class SoapClient:
                 elif name == "Marker":
                     page_marker = (child.text or "").strip() or None
             yield RawPage(records, page_marker)
+            number += 1
             if not next_cursor:
                 return
             arguments = {"PageSize": page_size, "Cursor": next_cursor}
 
     def _readable(self, element: etree._Element, id_field: str) -> dict[str, Any] | BadRecord:
+        too_big = oversized(element)
+        if too_big is not None:
+            given = element.find(f"{{*}}{id_field}")
+            source_id = given.text.strip() if given is not None and given.text else None
+            raw = etree.tostring(element)[:2000]
+            return BadRecord(f"record has {too_big}", raw, (source_id or "")[:128] or None)
         record = element_to_dict(element)
         if not isinstance(record, dict):
             return BadRecord("record element is empty", etree.tostring(element)[:2000])
@@ -272,13 +281,18 @@ class SoapClient:
     def _fault_error(
         self, operation: str, record: str | None, code: str | None, message: str | None
     ) -> Exception:
-        text = f"SOAP fault {code or '?'}: {message or '(no message)'}"
+        # The fault string is the system's own words (an error message, not a record); kept
+        # short, and redacted like every error text (a fault may echo the credentials).
+        said = " ".join((message or "(no message)").split())
+        said = said if len(said) <= 200 else said[:200] + f"… ({len(said)} characters)"
+        text = f"SOAP fault {code or '?'}: {said}"
         if code and code.split(":")[-1] in ("Client", "Sender"):
             return BadRequestError(self.system, operation, text, record=record)
         return RetryableError(self.system, operation, text, record=record)
 
     def _guard(self, operation: str, record: str | None, send: Callable[[], T]) -> T:
         """Run one zeep exchange, turning whatever it raises into our classified errors."""
+        self.transport.operation, self.transport.record = operation, record
         try:
             return send()
         except zeep_errors.Fault as fault:
@@ -301,12 +315,16 @@ class SoapClient:
                 self.system, operation, f"response refused: {exc.__class__.__name__}", record=record
             ) from None
         except (zeep_errors.XMLSyntaxError, etree.XMLSyntaxError) as exc:
-            raise _xml_error(self.system, operation, str(exc)) from None
+            raise xml_error(self.system, operation, exc) from None
         except (zeep_errors.ValidationError, zeep_errors.UnexpectedElementError) as exc:
-            raise ContractError(self.system, operation, str(exc), record=record) from None
+            # zeep's message may quote a value; its class and the element path say enough.
+            path = ".".join(str(p) for p in getattr(exc, "path", None) or [])
+            problem = f"answer does not match the WSDL ({exc.__class__.__name__}"
+            problem += f" at {path})" if path else ")"
+            raise ContractError(self.system, operation, problem, record=record) from None
         except requests.exceptions.SSLError:
             raise FatalError(self.system, operation, TLS_FAILED, record=record) from None
         except requests.exceptions.RequestException as exc:
             raise RetryableError(
-                self.system, operation, f"{exc.__class__.__name__}: {exc}", record=record
+                self.system, operation, transport_problem(exc), record=record
             ) from None

@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from bridge.connectors.http import (
-    ContractError,
+    BodyLimits,
     HttpClient,
     RawPage,
     RetryPolicy,
     Timeouts,
     build_session,
-    register_secret,
+    register_basic_auth,
+    token_from_answer,
 )
 from bridge.connectors.soap import SoapClient
 
@@ -29,7 +30,8 @@ class LgspToken:
     """An OAuth2 client-credentials token from LGSP's ``POST /token``."""
 
     def __init__(self, token_url: str, client_id: str, client_secret: str, **http: Any) -> None:
-        register_secret(client_secret)
+        # The secret travels form-encoded; some gateways want it as HTTP Basic instead.
+        register_basic_auth(client_id, client_secret)
         self.http = HttpClient("lgsp", token_url, **http)
         self.client_id = client_id
         self._client_secret = client_secret
@@ -46,11 +48,9 @@ class LgspToken:
                 "client_secret": self._client_secret,
             },
         )
-        token = data.get("access_token") if isinstance(data, dict) else None
-        if not token:
-            raise ContractError("lgsp", "token", "the answer carries no access_token")
-        register_secret(token)
-        return token
+        return token_from_answer(
+            data, "access_token", system="lgsp", operation="token", optional_numbers=("expires_in",)
+        )
 
 
 class TrackingConnector:
@@ -67,12 +67,13 @@ class TrackingConnector:
         policy: RetryPolicy | None = None,
         ca_bundle: str | None = None,
         page_size: int = 100,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.session = build_session(ca_bundle=ca_bundle)
         self.token = token
         self.soap = SoapClient(
             SYSTEM, "tracking.wsdl", address, timeouts=timeouts, policy=policy,
-            session=self.session, authenticate=self._set_bearer if token else None,
+            session=self.session, authenticate=self._set_bearer if token else None, limits=limits,
         )  # fmt: skip
         self.page_size = page_size
 

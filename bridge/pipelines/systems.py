@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bridge.connectors.http import ConnectorError, RetryPolicy, Timeouts
+from bridge.connectors.http import BodyLimits, ConnectorError, RetryPolicy, Timeouts
 from bridge.connectors.idesk import IDeskConnector
 from bridge.connectors.ioffice import IOfficeConnector
 from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.settings import BridgeSettings
+from bridge.settings import BridgeSettings, SystemSettings
 
 SYSTEMS = ("ioffice", "idesk", "tracking")
 
@@ -28,6 +28,14 @@ def _secret(value) -> str:  # type: ignore[no-untyped-def]
     return value.get_secret_value() if value is not None else ""
 
 
+def _limits(cfg: SystemSettings) -> BodyLimits:
+    return BodyLimits(
+        max_bytes=int(cfg.max_body_mb * 1024 * 1024),
+        deadline_s=cfg.request_deadline_s,
+        max_json_depth=cfg.max_json_depth,
+    )
+
+
 def build_connector(settings: BridgeSettings, system: str) -> Connector:
     http = settings.http
     common = {
@@ -37,12 +45,15 @@ def build_connector(settings: BridgeSettings, system: str) -> Connector:
     }
     if system == "ioffice" and settings.ioffice.enabled:
         cfg = settings.ioffice
+        common["limits"] = _limits(cfg)
         return IOfficeConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
     if system == "idesk" and settings.idesk.enabled:
         cfg = settings.idesk
+        common["limits"] = _limits(cfg)
         return IDeskConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
     if system == "tracking" and settings.tracking.enabled:
         cfg = settings.tracking
+        common["limits"] = _limits(cfg)  # LGSP's token answers too
         token = None
         if cfg.token_url:
             token = LgspToken(cfg.token_url, cfg.client_id or "", _secret(cfg.client_secret),

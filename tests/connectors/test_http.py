@@ -166,9 +166,19 @@ def test_a_truncated_body_is_retried(server):
 
 
 def test_a_body_that_is_not_json_breaks_the_contract(server):
-    server.script((200, {"Content-Type": "text/html"}, b"<html>maintenance</html>"))
-    with pytest.raises(ContractError, match="body is not JSON"):
+    server.script((200, {"Content-Type": "application/json"}, b"maintenance until 18:00"))
+    with pytest.raises(ContractError, match="body is not JSON") as raised:
         _client(server).request_json("GET", "/x", operation="list")
+    assert "maintenance" not in str(raised.value)
+
+
+def test_an_html_page_where_json_was_due_is_retryable(server):
+    page = (200, {"Content-Type": "text/html"}, b"<html>maintenance</html>")
+    server.script(page, page, page, page)
+    with pytest.raises(RetryableError, match="HTML page") as raised:
+        _client(server).request_json("GET", "/x", operation="list")
+    assert "maintenance" not in str(raised.value)
+    assert len(server.requests) == 4
 
 
 def test_nothing_listens_is_retryable():

@@ -176,13 +176,13 @@ def test_a_system_that_keeps_failing_raises_retryable_naming_system_and_operatio
     connector = ioffice(sim)
     connector.login()
     sim.set_faults("ioffice", http_5xx={"rate": 1.0})
-    with pytest.raises(RetryableError, match=r"^ioffice list incoming: HTTP 50[03]"):
+    with pytest.raises(RetryableError, match=r"^ioffice list incoming \(page 1\): HTTP 50[03]"):
         list(connector.list_changed("incoming"))
 
 
 def test_a_soap_server_fault_that_persists_is_retryable(sim):
     sim.set_faults("tracking", soap_fault={"rate": 1.0})
-    with pytest.raises(RetryableError, match=r"^tracking ListChangedTasks: SOAP fault"):
+    with pytest.raises(RetryableError, match=r"^tracking ListChangedTasks \(page 1\): SOAP fault"):
         list(tracking(sim).list_changed())
 
 
