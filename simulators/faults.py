@@ -209,12 +209,6 @@ def _exempt(scope) -> bool:
     return scope["path"].startswith("/admin") or scope.get("query_string", b"").lower() == b"wsdl"
 
 
-GATEWAY_PAGE = (
-    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
-    b"<body><h1>502 Bad Gateway</h1><p>The upstream server is not responding.</p></body></html>"
-)
-
-
 async def _plain(
     send,
     status: int,
