@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,8 +35,9 @@ from bridge.pipelines.normalize import (
     content_hash,
     normalize,
 )
-from bridge.schemas import Directive, Document, Task
+from bridge.schemas import Directive, Document, Task, limits
 from bridge.store import queries
+from bridge.store.fits import RECORD_REFUSALS, fits_id, is_connection_error
 from bridge.store.queries import DeadLetter, Page, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,14 @@ class RunCounts:
         }
 
 
+@dataclass(frozen=True)
+class _Withheld:
+    """A rejection whose payload is not kept: normalize failed before secrecy was settled."""
+
+    source_id: str
+    reason: str
+
+
 @dataclass
 class _PageBuilder:
     """Sorts one page's outcomes into the store's Page and the run's counts."""
@@ -72,41 +81,82 @@ class _PageBuilder:
     page: Page
     counts: RunCounts
     known: dict[str, str]
+    # The page's readable records one by one, so a page the store refuses can be retried
+    # record by record and only the guilty one turned into a dead letter.
+    entries: list[tuple[dict[str, Any], str, Normalized]] = field(default_factory=list)
 
-    def add(self, raw: dict[str, Any], digest: str, outcome: Any) -> None:
+    def add(self, raw: dict[str, Any], digest: str | None, outcome: Any) -> None:
         if isinstance(outcome, SecretSkipped):
             # Nothing of the record is kept: not its payload, not its id.
             self.page.secret_skips[(outcome.unit_id, outcome.day)] += 1
             self.counts.secret_skipped += 1
             return
-        if isinstance(outcome, Rejected):
-            self.page.dead_letters.append(DeadLetter(outcome.source_id, outcome.reason, raw))
+        if isinstance(outcome, Rejected | _Withheld):
+            payload = None if isinstance(outcome, _Withheld) else raw
+            self.page.dead_letters.append(DeadLetter(outcome.source_id, outcome.reason, payload))
             self.counts.rejected += 1
             return
-        assert isinstance(outcome, Normalized)
-        self.page.read_cleanly.append(outcome.source_id)
+        assert isinstance(outcome, Normalized) and digest is not None
+        self.entries.append((raw, digest, outcome))
+        _add_record(self.page, raw, digest, outcome)
         if outcome.source_id in self.known:
             self.counts.changed += 1
         else:
             self.counts.new += 1
-        self.page.source_records.append(
-            SourceRecord(outcome.source_id, digest, raw, outcome.changed_at)
-        )
-        record = outcome.record
-        if isinstance(record, Document):
-            self.page.documents.append(record)
-        elif isinstance(record, Directive):
-            self.page.directives.append(record)
-        elif isinstance(record, Task):
-            self.page.tasks.append(record)
-        self.page.assignments.extend(outcome.assignments)
+
+    def refuse(self, guilty: dict[int, str]) -> None:
+        """Turn the records at these positions of ``entries`` into dead letters (reason
+        each) and rebuild the page's records without them."""
+        page = self.page
+        page.source_records, page.documents, page.directives = [], [], []
+        page.assignments, page.tasks = [], []
+        kept = []
+        for position, (raw, digest, outcome) in enumerate(self.entries):
+            reason = guilty.get(position)
+            if reason is None:
+                kept.append((raw, digest, outcome))
+                _add_record(page, raw, digest, outcome)
+                continue
+            page.read_cleanly.remove(outcome.source_id)
+            where = f"{page.system}/{page.stream} {outcome.source_id}"
+            page.dead_letters.append(DeadLetter(outcome.source_id, f"{where}: {reason}", raw))
+            if outcome.source_id in self.known:
+                self.counts.changed -= 1
+            else:
+                self.counts.new -= 1
+            self.counts.rejected += 1
+        self.entries = kept
+
+
+def _add_record(page: Page, raw: dict[str, Any], digest: str, outcome: Normalized) -> None:
+    page.read_cleanly.append(outcome.source_id)
+    page.source_records.append(SourceRecord(outcome.source_id, digest, raw, outcome.changed_at))
+    record = outcome.record
+    if isinstance(record, Document):
+        page.documents.append(record)
+    elif isinstance(record, Directive):
+        page.directives.append(record)
+    elif isinstance(record, Task):
+        page.tasks.append(record)
+    page.assignments.extend(outcome.assignments)
+
+
+class BadMarker(ValueError):
+    """A change marker that is not an ISO 8601 instant."""
 
 
 def parse_marker(marker: str | None) -> datetime | None:
+    """The marker as an aware instant (naive means UTC); ``BadMarker`` if it is not one."""
     if not marker:
         return None
-    moment = datetime.fromisoformat(marker)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(str(marker))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError):
+        shown = limits.shorten(limits.storable_text(repr(marker)), 80)
+        raise BadMarker(f"change marker is not a date and time (value: {shown})") from None
+    return moment
 
 
 def ingest_pages(
@@ -132,12 +182,13 @@ def ingest_pages(
     for raw_page in pages:
         counts.pages += 1
         builder = _build_page(engine, raw_page, mapping, units, counts, now())
-        if move_cursor and raw_page.marker:
-            # Never ahead of the run's start: whatever changed during the run is re-read.
-            marker = min(parse_marker(raw_page.marker), run_started_at)
-            builder.page.cursor = marker.isoformat()
+        if move_cursor:
+            marker = _page_marker(raw_page, builder)
+            if marker is not None:
+                # Never ahead of the run's start: whatever changed during the run is re-read.
+                builder.page.cursor = min(marker, run_started_at).isoformat()
         if not dry_run:
-            queries.write_page(engine, builder.page, now())
+            _write(engine, builder, now())
         if progress:
             progress(counts)
     log.info(
@@ -146,6 +197,47 @@ def ingest_pages(
         counts.rejected, counts.secret_skipped,
     )  # fmt: skip
     return counts
+
+
+def _page_marker(raw_page: RawPage, builder: _PageBuilder) -> datetime | None:
+    """The page's change marker; if the source sent one that is not a date, the latest change
+    time of the page's records instead (a listing is change-ordered, so that is what the
+    marker should have said), or no move at all. The bad marker is a dead letter of its own,
+    so it shows in `bridge failures`; the page's records are kept either way."""
+    try:
+        return parse_marker(raw_page.marker)
+    except BadMarker as exc:
+        page = builder.page
+        digest = content_hash(str(raw_page.marker))
+        reason = f"{page.system}/{page.stream} page: field 'marker': {exc}"
+        page.dead_letters.append(DeadLetter(f"sha256:{digest}", reason, None))
+        log.warning("%s/%s: a page's change marker is not a date; records kept", page.system,
+                    page.stream)  # fmt: skip
+        times = [entry[2].changed_at for entry in builder.entries if entry[2].changed_at]
+        return max(times) if times else None
+
+
+def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> None:
+    """Write the page in one transaction. If the store refuses it for a reason the models did
+    not foresee, find the record(s) it refuses, one trial (rolled back) each, make them dead
+    letters and write the rest of the page, with its cursor, in one transaction after all."""
+    try:
+        queries.write_page(engine, builder.page, now)
+        return
+    except RECORD_REFUSALS as exc:
+        if is_connection_error(exc):
+            raise
+        log.warning("%s/%s: the store refused a page (%s); finding the record at fault",
+                    builder.page.system, builder.page.stream, type(exc).__name__)  # fmt: skip
+    guilty: dict[int, str] = {}
+    for position, (raw, digest, outcome) in enumerate(builder.entries):
+        single = Page(system=builder.page.system, stream=builder.page.stream)
+        _add_record(single, raw, digest, outcome)
+        refusal = queries.page_refusal(engine, single, now)
+        if refusal is not None:
+            guilty[position] = refusal
+    builder.refuse(guilty)
+    queries.write_page(engine, builder.page, now)
 
 
 def _build_page(
@@ -157,27 +249,95 @@ def _build_page(
     seen_at: datetime,
 ) -> _PageBuilder:
     page = Page(system=mapping.system, stream=mapping.stream, secret_skips=Counter())
-    readable: dict[str, tuple[dict[str, Any], str]] = {}
+    readable: dict[str, tuple[dict[str, Any], str | None, str | None]] = {}
     for item in raw_page.records:
         counts.fetched += 1
         if isinstance(item, BadRecord):
-            _bad_record(item, mapping, units, page, counts, seen_at)
+            try:
+                _bad_record(item, mapping, units, page, counts, seen_at)
+            except Exception as exc:
+                reason = (f"{mapping.system}/{mapping.stream}: {limits.shorten(item.reason, 200)}; "
+                          f"then {type(exc).__name__} (payload withheld: its secrecy could not "
+                          "be checked)")  # fmt: skip
+                page.dead_letters.append(DeadLetter(f"sha256:{content_hash(item.raw)}", reason))
+                counts.rejected += 1
             continue
-        source_id = mapping.source_id.dig(item)
-        key = str(source_id) if source_id not in (None, "") else f"sha256:{content_hash(item)}"
+        key, problem = _record_key(item, mapping)
         # The same record twice in one page (a source paging while it changes): keep the last.
-        readable[key] = (item, content_hash(item))
+        readable[key] = (item, content_hash(item), problem)
 
+    comparable = [key for key, (_, _, problem) in readable.items() if problem is None]
     with engine.connect() as conn:
-        known = queries.known_hashes(conn, mapping.system, mapping.stream, list(readable))
+        known = queries.known_hashes(conn, mapping.system, mapping.stream, comparable)
     builder = _PageBuilder(page, counts, known)
-    for source_id, (raw, digest) in readable.items():
-        if known.get(source_id) == digest:
+    for key, (raw, digest, problem) in readable.items():
+        if problem is None and known.get(key) == digest:
             counts.unchanged += 1
-            page.read_cleanly.append(source_id)
+            page.read_cleanly.append(key)
             continue
-        builder.add(raw, digest, normalize(raw, mapping, units, seen_at=seen_at))
+        builder.add(raw, digest, _outcome(raw, key, problem, mapping, units, seen_at))
     return builder
+
+
+def _record_key(item: dict[str, Any], mapping: StreamMapping) -> tuple[str, str | None]:
+    """The record's id for deduplication, and what makes it unstorable, if anything.
+
+    Cheap checks before anything is compared or written: an id that is no text or number, too
+    long, or holding a character the store refuses; any key or text of the raw record with
+    NUL or a lone surrogate; NaN; nesting deeper than the limit. A record with a problem is
+    still normalised (the secrecy guard must see it first), then rejected with the problem.
+    """
+    raw_id = mapping.source_id.dig(item)
+    problem = None
+    if raw_id in (None, ""):
+        key = ""
+    elif isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+        key = str(raw_id).strip()
+        if not fits_id(key):
+            fault = limits.unstorable_character(key) or f"longer than {limits.SOURCE_ID} characters"
+            problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): {fault}"
+            key = ""
+    else:
+        problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): not a text or a number"
+        key = ""
+    found = None if problem else limits.unstorable_value(item)
+    if found:
+        path, fault, _value = found
+        problem = f"field '{path or '(record)'}': {fault}"
+    if problem:
+        shown = limits.shorten(limits.storable_text(repr(found[2] if found else raw_id)), 80)
+        problem = f"{problem} (value: {shown})"
+    return key or f"sha256:{content_hash(item)}", problem
+
+
+def _outcome(
+    raw: dict[str, Any],
+    key: str,
+    problem: str | None,
+    mapping: StreamMapping,
+    units: UnitTable,
+    seen_at: datetime,
+) -> Any:
+    """normalize's verdict (the secrecy guard first), made total: whatever it raises is a
+    rejection of this record alone, and a record normalize accepts but the store could not
+    keep (``problem``) is rejected too."""
+    where = f"{mapping.system}/{mapping.stream} {key}"
+    try:
+        outcome = normalize(raw, mapping, units, seen_at=seen_at)
+    except Exception as exc:
+        # normalize raised before or after its secrecy guard: the payload is withheld, as for
+        # any record whose secrecy could not be settled.
+        log.warning("%s/%s: normalising one record raised %s", mapping.system, mapping.stream,
+                    type(exc).__name__)  # fmt: skip
+        reason = limits.shorten(f"{type(exc).__name__}: {exc}", 200)
+        return _Withheld(
+            key,
+            f"{where}: could not be normalised: {reason} (payload withheld: its secrecy "
+            "could not be checked)",
+        )
+    if problem and isinstance(outcome, Normalized):
+        return Rejected(key, f"{where}: {problem}")
+    return outcome
 
 
 def _bad_record(
