@@ -35,9 +35,10 @@ from bridge.pipelines.normalize import (
     content_hash,
     normalize,
 )
+from bridge.pipelines.record_checks import Withheld, record_key, total_outcome
 from bridge.schemas import Directive, Document, Task, limits
 from bridge.store import queries
-from bridge.store.fits import RECORD_REFUSALS, fits_id, is_connection_error
+from bridge.store.fits import RECORD_REFUSALS, is_connection_error
 from bridge.store.queries import DeadLetter, Page, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -66,14 +67,6 @@ class RunCounts:
         }
 
 
-@dataclass(frozen=True)
-class _Withheld:
-    """A rejection whose payload is not kept: normalize failed before secrecy was settled."""
-
-    source_id: str
-    reason: str
-
-
 @dataclass
 class _PageBuilder:
     """Sorts one page's outcomes into the store's Page and the run's counts."""
@@ -91,8 +84,8 @@ class _PageBuilder:
             self.page.secret_skips[(outcome.unit_id, outcome.day)] += 1
             self.counts.secret_skipped += 1
             return
-        if isinstance(outcome, Rejected | _Withheld):
-            payload = None if isinstance(outcome, _Withheld) else raw
+        if isinstance(outcome, Rejected | Withheld):
+            payload = None if isinstance(outcome, Withheld) else raw
             self.page.dead_letters.append(DeadLetter(outcome.source_id, outcome.reason, payload))
             self.counts.rejected += 1
             return
@@ -171,11 +164,13 @@ def ingest_pages(
     progress: Callable[[RunCounts], None] | None = None,
     counts: RunCounts | None = None,
     dry_run: bool = False,
+    run_id: int | None = None,
 ) -> RunCounts:
     """Normalise and write every page; returns the counts (also kept up to date in ``counts``
     if given, so a caller still has them when a page fails). Stops at the first page that
     fails to write: the pages before it are committed, that one and its cursor are not.
-    ``dry_run`` counts what would be written and writes nothing."""
+    ``dry_run`` counts what would be written and writes nothing. With ``run_id`` each page
+    also writes the run's counters so far, so a run that dies leaves what it had done."""
     now = clock or (lambda: datetime.now(UTC))
     counts = counts if counts is not None else RunCounts()
     system, stream = mapping.system, mapping.stream
@@ -188,6 +183,7 @@ def ingest_pages(
                 # Never ahead of the run's start: whatever changed during the run is re-read.
                 builder.page.cursor = min(marker, run_started_at).isoformat()
         if not dry_run:
+            builder.page.run_id = run_id
             _write(engine, builder, now())
         if progress:
             progress(counts)
@@ -221,6 +217,7 @@ def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> None:
     """Write the page in one transaction. If the store refuses it for a reason the models did
     not foresee, find the record(s) it refuses, one trial (rolled back) each, make them dead
     letters and write the rest of the page, with its cursor, in one transaction after all."""
+    builder.page.run_counts = builder.counts.as_run_counters()
     try:
         queries.write_page(engine, builder.page, now)
         return
@@ -237,6 +234,7 @@ def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> None:
         if refusal is not None:
             guilty[position] = refusal
     builder.refuse(guilty)
+    builder.page.run_counts = builder.counts.as_run_counters()
     queries.write_page(engine, builder.page, now)
 
 
@@ -262,7 +260,7 @@ def _build_page(
                 page.dead_letters.append(DeadLetter(f"sha256:{content_hash(item.raw)}", reason))
                 counts.rejected += 1
             continue
-        key, problem = _record_key(item, mapping)
+        key, problem = record_key(item, mapping)
         # The same record twice in one page (a source paging while it changes): keep the last.
         readable[key] = (item, content_hash(item), problem)
 
@@ -275,69 +273,8 @@ def _build_page(
             counts.unchanged += 1
             page.read_cleanly.append(key)
             continue
-        builder.add(raw, digest, _outcome(raw, key, problem, mapping, units, seen_at))
+        builder.add(raw, digest, total_outcome(raw, key, problem, mapping, units, seen_at))
     return builder
-
-
-def _record_key(item: dict[str, Any], mapping: StreamMapping) -> tuple[str, str | None]:
-    """The record's id for deduplication, and what makes it unstorable, if anything.
-
-    Cheap checks before anything is compared or written: an id that is no text or number, too
-    long, or holding a character the store refuses; any key or text of the raw record with
-    NUL or a lone surrogate; NaN; nesting deeper than the limit. A record with a problem is
-    still normalised (the secrecy guard must see it first), then rejected with the problem.
-    """
-    raw_id = mapping.source_id.dig(item)
-    problem = None
-    if raw_id in (None, ""):
-        key = ""
-    elif isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
-        key = str(raw_id).strip()
-        if not fits_id(key):
-            fault = limits.unstorable_character(key) or f"longer than {limits.SOURCE_ID} characters"
-            problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): {fault}"
-            key = ""
-    else:
-        problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): not a text or a number"
-        key = ""
-    found = None if problem else limits.unstorable_value(item)
-    if found:
-        path, fault, _value = found
-        problem = f"field '{path or '(record)'}': {fault}"
-    if problem:
-        shown = limits.shorten(limits.storable_text(repr(found[2] if found else raw_id)), 80)
-        problem = f"{problem} (value: {shown})"
-    return key or f"sha256:{content_hash(item)}", problem
-
-
-def _outcome(
-    raw: dict[str, Any],
-    key: str,
-    problem: str | None,
-    mapping: StreamMapping,
-    units: UnitTable,
-    seen_at: datetime,
-) -> Any:
-    """normalize's verdict (the secrecy guard first), made total: whatever it raises is a
-    rejection of this record alone, and a record normalize accepts but the store could not
-    keep (``problem``) is rejected too."""
-    where = f"{mapping.system}/{mapping.stream} {key}"
-    try:
-        outcome = normalize(raw, mapping, units, seen_at=seen_at)
-    except Exception as exc:
-        # normalize raised before or after its secrecy guard: the payload is withheld, as for
-        # any record whose secrecy could not be settled.
-        log.warning("%s/%s: normalising one record raised %s", mapping.system, mapping.stream,
-                    type(exc).__name__)  # fmt: skip
-        reason = limits.shorten(f"{type(exc).__name__}: {exc}", 200)
-        return _Withheld(
-            key,
-            f"{where}: could not be normalised: {reason} (payload withheld: its secrecy "
-            "could not be checked)",
-        )
-    if problem and isinstance(outcome, Normalized):
-        return Rejected(key, f"{where}: {problem}")
-    return outcome
 
 
 def _bad_record(
@@ -429,6 +366,7 @@ def run_stream(
             move_cursor=move_cursor,
             progress=progress,
             counts=counts,
+            run_id=run_id,
         )
     except Exception as exc:
         queries.finish_run(engine, run_id, datetime.now(UTC), counts.as_run_counters(),

@@ -38,6 +38,7 @@ from bridge.schemas.limits import (
     SYSTEM,
     TASK_CLASS,
     UNIT_ID,
+    WORKER,
 )
 from bridge.store.types import Json, UTCDateTime
 
@@ -257,6 +258,8 @@ runs = Table(
     Column("status", String(16), nullable=False, server_default="running"),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    Column("worker", String(WORKER), comment="host:pid of the process running it"),
+    Column("heartbeat_at", UTCDateTime, comment="last committed progress"),
     Column("fetched", Integer, nullable=False, server_default="0"),
     Column("new", Integer, nullable=False, server_default="0"),
     Column("changed", Integer, nullable=False, server_default="0"),
