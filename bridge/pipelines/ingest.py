@@ -318,10 +318,23 @@ def _printable(raw: Any) -> str:
 def resume_marker(
     engine: Engine, system: str, stream: str, overlap: timedelta = DEFAULT_OVERLAP
 ) -> str | None:
-    """Where the next incremental run starts: the stored cursor minus the overlap window."""
+    """Where the next incremental run starts: the stored cursor minus the overlap window.
+
+    A stored cursor that is not a date (written by an older version, or by hand) would stop
+    every run of the stream; the stream is read from the beginning instead, which costs a
+    re-read (unchanged records are skipped by their hash) and loses nothing."""
     with engine.connect() as conn:
-        stored = parse_marker(queries.get_cursor(conn, system, stream))
-    return (stored - overlap).isoformat() if stored else None
+        text = queries.get_cursor(conn, system, stream)
+    try:
+        stored = parse_marker(text)
+    except BadMarker as exc:
+        log.warning("%s/%s: stored cursor unreadable (%s); reading from the beginning",
+                    system, stream, exc)  # fmt: skip
+        return None
+    try:
+        return (stored - overlap).isoformat() if stored else None
+    except OverflowError:  # a cursor within the overlap of the calendar's first day
+        return None
 
 
 def run_stream(

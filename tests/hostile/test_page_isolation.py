@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bridge.connectors.http import RawPage
-from bridge.pipelines.ingest import ingest_pages
+from bridge.pipelines.ingest import ingest_pages, run_stream
 from bridge.store import queries
 from bridge.store.tables import dead_letters, documents, runs, source_records
 from tests.hostile.test_property import MAPPING, UNITS, _nested, valid_record
@@ -113,3 +113,19 @@ def test_one_id_twice_with_different_white_space_is_one_record(engine):
     counts = ingest_pages(engine, [page], MAPPING, UNITS, run_started_at=NOW, clock=lambda: NOW)
     assert _stored(engine) == {"VBD-0"}
     assert counts.rejected == 0
+
+
+def test_a_stored_cursor_that_is_not_a_date_reads_the_stream_again(engine):
+    queries.write_page(
+        engine, queries.Page("ioffice", "incoming", cursor="không phải ngày"), NOW
+    )  # fmt: skip
+    asked: list[str | None] = []
+
+    def fetch(marker: str | None) -> list[RawPage]:
+        asked.append(marker)
+        return [_page("Về việc A")]
+
+    counts = run_stream(engine, fetch, MAPPING, UNITS)
+    assert asked == [None] and counts.new == 1
+    with engine.connect() as conn:
+        assert queries.get_cursor(conn, "ioffice", "incoming") == MARKER
