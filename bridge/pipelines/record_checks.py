@@ -31,14 +31,11 @@ class Withheld:
 
 
 def record_key(item: dict[str, Any], mapping: StreamMapping) -> tuple[str, str | None]:
-    """The record's id for deduplication, and what makes it unstorable, if anything.
-
-    Cheap checks before anything is compared or written: an id that is no text or number, too
-    long, or holding a character the store refuses; any key or text of the raw record with
-    NUL or a lone surrogate; NaN; nesting deeper than the limit. A record with a problem is
-    still normalised (the secrecy guard must see it first), then rejected with the problem.
-    """
+    """The record's id for deduplication, and what makes that id unstorable, if anything
+    (no text or number, too long, a character the store refuses). Such a record is keyed by
+    its content hash, still normalised (the secrecy guard must see it first), then rejected."""
     raw_id = mapping.source_id.dig(item)
+    path = ".".join(mapping.source_id.path)
     problem = None
     if raw_id in (None, ""):
         key = ""
@@ -46,19 +43,26 @@ def record_key(item: dict[str, Any], mapping: StreamMapping) -> tuple[str, str |
         key = str(raw_id).strip()
         if not fits_id(key):
             fault = limits.unstorable_character(key) or f"longer than {limits.SOURCE_ID} characters"
-            problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): {fault}"
+            problem = f"field 'source_id' ({path}): {fault}"
             key = ""
     else:
-        problem = f"field 'source_id' ({'.'.join(mapping.source_id.path)}): not a text or a number"
+        problem = f"field 'source_id' ({path}): not a text or a number"
         key = ""
-    found = None if problem else limits.unstorable_value(item)
-    if found:
-        path, fault, _value = found
-        problem = f"field '{path or '(record)'}': {fault}"
     if problem:
-        shown = limits.shorten(limits.storable_text(repr(found[2] if found else raw_id)), 80)
-        problem = f"{problem} (value: {shown})"
+        problem += f" (value: {limits.shorten(limits.storable_text(repr(raw_id)), 80)})"
     return key or f"sha256:{content_hash(item)}", problem
+
+
+def unstorable_problem(raw: dict[str, Any]) -> str | None:
+    """What in the raw record the store could not keep as JSON, naming the raw path and the
+    value: NUL or a lone surrogate in any key or text, NaN or infinity, nesting deeper than
+    ``limits.MAX_DEPTH``. Walked only for records about to be written (new or changed)."""
+    found = limits.unstorable_value(raw)
+    if found is None:
+        return None
+    path, fault, value = found
+    shown = limits.shorten(limits.storable_text(repr(value)), 80)
+    return f"field '{path or '(record)'}': {fault} (value: {shown})"
 
 
 def total_outcome(
@@ -71,7 +75,7 @@ def total_outcome(
 ) -> Outcome | Withheld:
     """normalize's verdict (the secrecy guard first), made total: whatever it raises is a
     rejection of this record alone, and a record normalize accepts but the store could not
-    keep (``problem``) is rejected too."""
+    keep (``problem`` with its id, or anything in its raw form) is rejected too."""
     where = f"{mapping.system}/{mapping.stream} {key}"
     try:
         outcome = normalize(raw, mapping, units, seen_at=seen_at)
@@ -86,6 +90,8 @@ def total_outcome(
             f"{where}: could not be normalised: {type(exc).__name__} (payload withheld: its "
             "secrecy could not be checked)",
         )
-    if problem and isinstance(outcome, Normalized):
-        return Rejected(key, f"{where}: {problem}")
+    if isinstance(outcome, Normalized):
+        problem = problem or unstorable_problem(raw)
+        if problem:
+            return Rejected(key, f"{where}: {problem}")
     return outcome
