@@ -12,6 +12,11 @@ Each page's records, rejects (dead letters), secret counts and new cursor are wr
 data. The cursor never moves past the run's start, so a record changed while the run was paging
 is read again next run. A resync (a range or a list of ids) runs the same code with
 ``move_cursor=False``.
+
+One bad record never stops its stream (issue 18): whatever is wrong with it (its id, a value
+the store could not keep, anything normalize raises, a row the database refuses) makes it a
+dead letter naming the field and the value, and the rest of the page and the cursor go on
+(``record_checks``; ``_write`` for the database's refusals).
 """
 
 from __future__ import annotations
