@@ -129,3 +129,19 @@ def test_a_stored_cursor_that_is_not_a_date_reads_the_stream_again(engine):
     assert asked == [None] and counts.new == 1
     with engine.connect() as conn:
         assert queries.get_cursor(conn, "ioffice", "incoming") == MARKER
+
+
+def test_any_dead_letter_fits_its_table(engine):
+    letter = queries.DeadLetter(
+        "X" * 300 + "\x00",
+        "field 'trichYeu': bad \x00 and \ud800 " * 500,
+        {"a\x00": "b\ud800", "deep": _nested(200), "n": float("nan"), "big": 10**40},
+    )
+    queries.write_page(engine, queries.Page("ioffice", "incoming", dead_letters=[letter]), NOW)
+    with engine.connect() as conn:
+        stored = conn.execute(select(dead_letters)).one()
+    assert stored.source_id.startswith("sha256:") and len(stored.source_id) <= 128
+    assert len(stored.reason) <= 2000 and "\x00" not in stored.reason
+    assert "\\x00" in stored.reason and "\\ud800" in stored.reason
+    assert stored.payload["a\\x00"] == "b\\ud800" and stored.payload["n"] == "nan"
+    assert int(stored.payload["big"]) == 10**40
