@@ -529,8 +529,19 @@ STALE_RUN_AFTER = timedelta(hours=1)
 DIED = "died"
 
 
+def _process_space() -> str:
+    """Where a process id means one process: the host and its PID namespace (containers on one
+    host may share a host name but never a PID namespace)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}"
+
+
 def this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:WORKER]
+    """``host/pid-namespace:pid`` of this process, as the runs table records it."""
+    return f"{_process_space()}:{os.getpid()}"[:WORKER]
 
 
 def start_run(
@@ -551,11 +562,11 @@ def start_run(
 def mark_dead_runs(
     engine: Engine, now: datetime, stale_after: timedelta = STALE_RUN_AFTER
 ) -> list[int]:
-    """Mark as died the runs still "running" whose process is gone: on this machine, its
-    process id no longer exists; anywhere, no progress for ``stale_after``. The counters stay
-    what the run had committed (ingest writes them with every page); ``finished_at`` is its
-    last sign of life. Returns the ids marked."""
-    host = socket.gethostname()
+    """Mark as died the runs still "running" whose process is gone: in this host and PID
+    namespace, its process id no longer exists; anywhere, no progress for ``stale_after``.
+    The counters stay what the run had committed (ingest writes them with every page);
+    ``finished_at`` is its last sign of life. Returns the ids marked."""
+    here = _process_space()
     with engine.connect() as conn:
         running = conn.execute(
             select(runs.c.id, runs.c.worker, runs.c.started_at, runs.c.heartbeat_at).where(
@@ -565,8 +576,8 @@ def mark_dead_runs(
     dead: dict[int, datetime] = {}
     for run in running:
         last_seen = run.heartbeat_at or run.started_at
-        worker_host, _, pid = (run.worker or "").rpartition(":")
-        gone_here = worker_host == host and pid.isdigit() and not _process_exists(int(pid))
+        space, _, pid = (run.worker or "").rpartition(":")
+        gone_here = space == here and pid.isdigit() and not _process_exists(int(pid))
         if gone_here or last_seen <= now - stale_after:
             dead[run.id] = last_seen
     for run_id, last_seen in dead.items():
