@@ -87,6 +87,8 @@ IOFFICE_CASES = {
     "deep_nesting": ({"dinhKem": _deep(500)}, ["dinhKem", "nested deeper"]),
     "wrong_type": ({"ngayDen": '{"ngay": 1}'}, ["received_at", "ngayDen"]),
     "nan": ({"soTrang": "NaN"}, ["soTrang", "finite"]),
+    "id_not_text": ({"id": '{"ma": 1}'}, ["source_id", "not a text or a number"]),
+    "key_with_nul": ({"ghiChu": '{"a\\u0000": 1}'}, ["ghiChu", "field name", "NUL"]),
 }
 
 
