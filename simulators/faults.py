@@ -81,6 +81,15 @@ class FaultSpec:
     params: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class Injection:
+    """A hostile record or page marker queued for the next page of one stream."""
+
+    stream: str
+    fields: dict[str, str]
+    marker: str | None = None
+
+
 class FaultPlan:
     """The faults of one server; thread-safe, since handlers run in a thread pool."""
 
@@ -91,6 +100,8 @@ class FaultPlan:
         self._specs: dict[str, FaultSpec] = {}
         self._rngs: dict[str, random.Random] = {}
         self.fired: dict[str, int] = {}  # how often each kind fired, for tests and the CLI
+        self._injections: dict[str, list[Injection]] = {}
+        self.injected: list[tuple[str, str]] = []  # (stream, record id) each hostile record hit
 
     def set(self, kind: str, rate: float = 0.0, next: int = 0, **params: float) -> None:
         if kind not in FAULT_KINDS:
@@ -128,6 +139,25 @@ class FaultPlan:
         with self._lock:
             spec = self._specs.get(kind)
             return spec.params[name] if spec else FAULT_KINDS[kind][1][name]
+
+    # --- hostile records ------------------------------------------------------------------
+    # A test queues a hostile record for a stream; the next listed page of that stream carries
+    # it in the middle record (so good records surround it on the same page). `fields` maps a
+    # field to the raw text to send: a JSON fragment on REST ('"a\\u0000b"', '[[[...]]]'),
+    # element text on SOAP ('LeadUnit/UnitId'). `marker` replaces the page's change marker.
+
+    def inject(self, stream: str, fields: dict[str, str] | None = None,
+               marker: str | None = None) -> None:  # fmt: skip
+        with self._lock:
+            self._injections.setdefault(stream, []).append(
+                Injection(stream, dict(fields or {}), marker)
+            )
+
+    def take_injection(self, stream: str) -> Injection | None:
+        """The next queued hostile record of `stream`, if any (the server applies it)."""
+        with self._lock:
+            queued = self._injections.get(stream)
+            return queued.pop(0) if queued else None
 
     def describe(self) -> dict[str, Any]:
         with self._lock:

@@ -231,6 +231,18 @@ class SimulatorCluster:
     def set_faults(self, server: str, clear: bool = False, **faults: dict[str, Any]) -> None:
         self.simulation.set_faults(server, clear=clear, **faults)
 
+    def inject(
+        self, server: str, stream: str, fields: dict[str, str] | None = None,
+        marker: str | None = None,
+    ) -> None:  # fmt: skip
+        """Queue a hostile record (or page marker) for the next page of ``stream``
+        (simulators.faults.FaultPlan.inject says what the values mean)."""
+        self.simulation._plan(server).inject(stream, fields, marker)
+
+    def injected(self, server: str) -> list[tuple[str, str]]:
+        """(stream, record id) of every record a hostile value was put into, in order."""
+        return list(self.simulation._plan(server).injected)
+
     def clear_faults(self) -> None:
         for plan in self.simulation.plans.values():
             plan.clear()

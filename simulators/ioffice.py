@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from simulators.auth import TokenStore
 from simulators.cursor import BadListingRequest, page_size, start_position
-from simulators.faults import FaultPlan, garbled_answer
+from simulators.faults import FaultPlan, Injection, garbled_answer
 from simulators.listing import list_changes
 from simulators.state import SimState
 from simulators.timeutil import LOCAL_TZ
@@ -108,6 +108,33 @@ def corrupt(record: dict) -> None:
         record["ngayBanHanh" if "ngayBanHanh" in record else "ngayTao"] = "31/02/2024 25:61"
 
 
+def hostile_page(data: dict, injection: Injection, plan: FaultPlan) -> Response:
+    """The page with a hostile record in its middle: each injected field's raw JSON text is
+    spliced into the body as sent (so NUL escapes, lone surrogates, 20-digit numbers and deep
+    nesting reach the client exactly as a broken upstream would send them)."""
+    fragments: dict[str, str] = {}
+
+    def placeholder(text: str) -> str:
+        name = f"@@hostile-{len(fragments)}@@"
+        fragments[json.dumps(name)] = text
+        return name
+
+    items = data["items"]
+    if items and injection.fields:
+        target = items[len(items) // 2]
+        original_id = target["id"]
+        for name, fragment in injection.fields.items():
+            target[name] = placeholder(fragment)
+        plan.injected.append((injection.stream, str(original_id)))
+    if injection.marker is not None:
+        data["marker"] = placeholder(injection.marker)
+    body = json.dumps({"status": {"code": "0", "message": "Thành công"}, "data": data},
+                      ensure_ascii=False)  # fmt: skip
+    for quoted, fragment in fragments.items():
+        body = body.replace(quoted, fragment)
+    return Response(body.encode("utf-8"), 200, media_type="application/json")
+
+
 # stream name, id base, how the state fetches one record, how it is written in JSON
 STREAMS: dict[str, tuple[str, int, str, Callable[[dict], dict]]] = {
     "van-ban-den": ("incoming", INCOMING_ID_BASE, "document", incoming_json),
@@ -182,6 +209,9 @@ def build_app(
         data = {"items": items, "nextCursor": page.next_cursor, "marker": marker}
         if items and plan.fire("deep_nesting"):
             return deeply_nested(data, int(plan.param("deep_nesting", "levels")))
+        injection = plan.take_injection(stream)
+        if injection is not None:
+            return hostile_page(data, injection, plan)
         return envelope(data)
 
     def detail(request: Request) -> Response:

@@ -104,6 +104,18 @@ def corrupt(task: etree._Element) -> None:
         number.getparent().remove(number)
 
 
+def make_hostile(task: etree._Element, fields: dict[str, str]) -> None:
+    """Set the text of each element named by a path relative to the task ('Revision',
+    'LeadUnit/UnitId') to what a broken upstream sends; XML cannot carry NUL or a lone
+    surrogate, so those cases are the REST server's."""
+    for path, text in fields.items():
+        element = task
+        for step in path.split("/"):
+            found = element.find(f"{{{NAMESPACE}}}{step}")
+            element = found if found is not None else B.sub(element, step, "")
+        element.text = text
+
+
 def write_result(name: str, outcome: dict) -> etree._Element:
     if outcome["code"] in ("UNKNOWN_TASK", "IDEMPOTENCY_KEY_REQUIRED"):
         raise SoapFault("Client", outcome["message"], outcome["code"])
@@ -155,16 +167,22 @@ def build_app(
         except BadListingRequest as exc:
             raise SoapFault("Client", str(exc), "BAD_REQUEST") from None
         page = list_changes(state, plan, "tasks", after, limit, state.task)
+        injection = plan.take_injection("tasks")
         response = B.element("ListChangedTasksResponse")
         for position, task in enumerate(page.records):
             element = task_element("Task", task)
             if position == page.malformed:
                 corrupt(element)
+            if injection is not None and position == len(page.records) // 2:
+                make_hostile(element, injection.fields)
+                plan.injected.append(("tasks", str(task["id"])))
             response.append(element)
         B.opt(response, "NextCursor", page.next_cursor)
         marker = (
             iso_local(page.marker) if page.marker is not None else B.text(request, "Marker", False)
         )
+        if injection is not None and injection.marker is not None:
+            marker = injection.marker
         B.opt(response, "Marker", marker)
         return response
 

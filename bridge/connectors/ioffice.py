@@ -48,7 +48,12 @@ def to_marker(local_text: str | None) -> str | None:
     """iOffice's change time ("2024-02-07 09:15:00", local) → ISO 8601 with +07:00."""
     if not local_text:
         return None
-    moment = datetime.fromisoformat(str(local_text).replace(" ", "T"))
+    try:
+        moment = datetime.fromisoformat(str(local_text).replace(" ", "T"))
+    except ValueError:
+        # Not a date: passed on as sent; ingest keeps the page's records and records the
+        # marker as a dead letter instead of failing the listing here.
+        return str(local_text)
     return (moment if moment.tzinfo else moment.replace(tzinfo=ICT)).isoformat()
 
 

@@ -36,6 +36,7 @@ from bridge.schemas import (
     Task,
     describe_validation_error,
 )
+from bridge.schemas.limits import storable_json
 
 DATE_FIELDS = frozenset({"promulgation_date", "response_for_date", "source_date"})
 INSTANT_FIELDS = frozenset(
@@ -82,9 +83,19 @@ class FieldProblem(ValueError):
 
 
 def content_hash(record: Any) -> str:
-    """sha256 of the record in a canonical JSON form: equal content, equal hash."""
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """sha256 of the record in a canonical JSON form: equal content, equal hash.
+
+    Never fails on what a record contains: a lone surrogate is hashed as it came
+    (``surrogatepass``), and a record too deep for the encoder is hashed in its storable form
+    (``limits.storable_json``, nesting cut off), so a hostile record still has an identity.
+    """
+    try:
+        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError):
+        canonical = "capped:" + json.dumps(
+            storable_json(record), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- reading raw values --------------------------------------------------------------------
@@ -355,7 +366,9 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
         deadline=deadline,
         status=reader.value("status") or "not_started",
         completed_at=reader.value("completed_at"),
-        revision=int(reader.raw_value("revision") or 0),
+        # The model reads the number (and refuses text, fractions and out-of-range values,
+        # naming the field) rather than int() here, which names nothing.
+        revision=reader.raw_value("revision") or 0,
         notes=reader.text("notes"),
         changed_at=changed_at,
     )

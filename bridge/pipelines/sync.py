@@ -18,7 +18,7 @@ from bridge.connectors.http import ConnectorError, RawPage
 from bridge.mappings.loader import StreamMapping, load_mappings
 from bridge.mappings.units import UnitTable, load_unit_table
 from bridge.pipelines import ingest
-from bridge.pipelines.ingest import RunCounts, parse_marker
+from bridge.pipelines.ingest import BadMarker, RunCounts, parse_marker
 from bridge.pipelines.systems import Connector
 from bridge.store import queries
 
@@ -160,6 +160,9 @@ def _until(pages: Iterable[RawPage], until: str | None) -> Iterator[RawPage]:
     limit = parse_marker(until)
     for page in pages:
         yield page
-        marker = parse_marker(page.marker)
+        try:
+            marker = parse_marker(page.marker)
+        except BadMarker:
+            continue  # ingest keeps the page and records the marker; the next page decides
         if limit is not None and marker is not None and marker > limit:
             return

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from bridge.schemas.limits import unstorable_character
+
 
 def to_nfc(value: Any) -> Any:
     """Vietnamese text arrives composed (NFC) or decomposed (NFD); we compare and store NFC.
@@ -25,11 +27,25 @@ def _require_aware(value: datetime) -> datetime:
     # in hand-written integrations; refuse it at the boundary instead of guessing.
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a UTC offset (e.g. +07:00); a naive time is ambiguous")
+    try:
+        # Stored in UTC: a time at the very edge of the calendar has no UTC form.
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time is out of the range that can be stored") from None
     return value
 
 
-Text = Annotated[str, BeforeValidator(to_nfc)]
-"""A text field: stored NFC, white space folded."""
+def _storable(value: str) -> str:
+    # PostgreSQL refuses NUL and UTF-8 cannot carry a lone surrogate: refuse them here, naming
+    # the field, so the database is never the first to refuse (bridge/schemas/limits.py).
+    problem = unstorable_character(value)
+    if problem:
+        raise ValueError(f"text {problem}")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(to_nfc), AfterValidator(_storable)]
+"""A text field: stored NFC, white space folded, storable on every database."""
 
 Instant = Annotated[datetime, AfterValidator(_require_aware)]
 """A point in time with an offset. Stored as UTC; shown in Asia/Ho_Chi_Minh."""

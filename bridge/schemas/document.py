@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bridge.schemas.base import CanonicalModel, Instant, Text
 from bridge.schemas.codes import Direction, DocumentType, HandlerRole, Secrecy, System, Urgency
+from bridge.schemas.limits import INCOMING_NUMBER, NOTATION, NUMBER, ORGAN_ID, SOURCE_ID, UNIT_ID
 
 # Decision 20/2020/QĐ-TTg electronic identifier codes look like 000.00.31.H41: four groups
 # separated by dots. Real deployments also use shorter internal ids, so only the separator and
@@ -23,10 +24,10 @@ class DocumentKey(CanonicalModel):
     ``000.00.31.H41,2017/09/22,1866/SXD-VP``.
     """
 
-    organ_id: Text = Field(min_length=1, max_length=64)
+    organ_id: Text = Field(min_length=1, max_length=ORGAN_ID)
     promulgation_date: date
-    number: Text = Field(min_length=1, max_length=16, description="as written, e.g. '07'")
-    notation: Text = Field(min_length=1, max_length=64, description="e.g. 'QĐ-STTTT'")
+    number: Text = Field(min_length=1, max_length=NUMBER, description="as written, e.g. '07'")
+    notation: Text = Field(min_length=1, max_length=NOTATION, description="e.g. 'QĐ-STTTT'")
 
     @field_validator("organ_id")
     @classmethod
@@ -101,7 +102,7 @@ class Document(CanonicalModel):
     """
 
     system: System
-    source_id: Text = Field(min_length=1, max_length=128)
+    source_id: Text = Field(min_length=1, max_length=SOURCE_ID)
     direction: Direction
     key: DocumentKey
     doc_type: DocumentType
@@ -111,7 +112,9 @@ class Document(CanonicalModel):
     signer: Signer | None = None
     place: Text | None = None
     received_at: Instant | None = Field(default=None, description="incoming documents only")
-    incoming_number: Text | None = Field(default=None, description="số đến")
+    incoming_number: Text | None = Field(
+        default=None, max_length=INCOMING_NUMBER, description="số đến"
+    )
     issued_at: Instant | None = Field(default=None, description="signed and issued (outgoing)")
     stated_deadline: Instant | None = Field(
         default=None, description="hạn xử lý as the source system holds it, if any"
@@ -120,9 +123,13 @@ class Document(CanonicalModel):
         default=None, description="the document this one answers (edXML ResponseFor)"
     )
     response_for_source_id: Text | None = Field(
-        default=None, description="the answered document's id when the system links by id"
+        default=None,
+        max_length=SOURCE_ID,
+        description="the answered document's id when the system links by id",
     )
-    unit_id: Text | None = Field(default=None, description="canonical handling unit")
+    unit_id: Text | None = Field(
+        default=None, max_length=UNIT_ID, description="canonical handling unit"
+    )
     changed_at: Instant | None = Field(default=None, description="the source's change marker")
 
     @model_validator(mode="after")
@@ -136,8 +143,10 @@ class Directive(CanonicalModel):
     """Thông tin chỉ đạo: a leader's official instruction on an incoming document."""
 
     system: System
-    source_id: Text = Field(min_length=1, max_length=128)
-    document_source_id: Text = Field(min_length=1, description="the document it instructs on")
+    source_id: Text = Field(min_length=1, max_length=SOURCE_ID)
+    document_source_id: Text = Field(
+        min_length=1, max_length=SOURCE_ID, description="the document it instructs on"
+    )
     title: Text | None = None
     content: Text = Field(min_length=1)
     author: Text | None = None
@@ -149,9 +158,11 @@ class Assignment(CanonicalModel):
     """Who handles a document: exactly one main handler, any number coordinating or informed."""
 
     system: System
-    document_source_id: Text = Field(min_length=1)
-    directive_source_id: Text | None = None
-    unit_id: Text = Field(min_length=1, description="canonical unit, or a person's id")
+    document_source_id: Text = Field(min_length=1, max_length=SOURCE_ID)
+    directive_source_id: Text | None = Field(default=None, max_length=SOURCE_ID)
+    unit_id: Text = Field(
+        min_length=1, max_length=SOURCE_ID, description="canonical unit, or a person's id"
+    )
     role: HandlerRole
     assigned_at: Instant | None = None
 

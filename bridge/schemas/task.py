@@ -7,12 +7,13 @@ from pydantic import Field, model_validator
 from bridge.schemas.base import CanonicalModel, Instant, Text
 from bridge.schemas.codes import TaskClass, TrackingStatus, UpdateKind
 from bridge.schemas.document import DocumentKey
+from bridge.schemas.limits import INT_MAX, SOURCE_ID
 
 
 class Task(CanonicalModel):
     """A task as the tracking system holds it (nhiệm vụ do UBND tỉnh giao)."""
 
-    source_id: Text = Field(min_length=1, max_length=128)
+    source_id: Text = Field(min_length=1, max_length=SOURCE_ID)
     title: Text = Field(min_length=1)
     task_class: TaskClass
     source_document: DocumentKey | None = Field(
@@ -20,13 +21,17 @@ class Task(CanonicalModel):
     )
     source_document_abstract: Text | None = None
     assigning_text: Text | None = Field(default=None, description="the text that assigns it")
-    lead_unit_id: Text = Field(min_length=1, description="canonical lead unit (chủ trì)")
+    lead_unit_id: Text = Field(
+        min_length=1, max_length=SOURCE_ID, description="canonical lead unit (chủ trì)"
+    )
     coordinating_unit_ids: tuple[Text, ...] = ()
-    monitor_unit_id: Text | None = Field(default=None, description="unit or person monitoring")
+    monitor_unit_id: Text | None = Field(
+        default=None, max_length=SOURCE_ID, description="unit or person monitoring"
+    )
     deadline: Instant | None = Field(default=None, description="the tracking system's deadline")
     status: TrackingStatus = TrackingStatus.NOT_STARTED
     completed_at: Instant | None = Field(default=None, description="as the tracking system says")
-    revision: int = Field(default=0, ge=0)
+    revision: int = Field(default=0, ge=0, le=INT_MAX)
     notes: Text | None = Field(default=None, description="proposals, reasons for being late")
     changed_at: Instant | None = None
 

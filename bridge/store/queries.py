@@ -33,7 +33,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge.schemas import Assignment, Directive, Document, OutboxState, Task
+from bridge.store import fits
 from bridge.store import rows as to_row
+from bridge.store.fits import RECORD_REFUSALS, is_connection_error
+from bridge.store.run_log import (  # noqa: F401 - the store's run operations, re-exported
+    RUN_COUNTERS,
+    STALE_RUN_AFTER,
+    finish_run,
+    mark_dead_runs,
+    record_run_progress,
+    start_run,
+    this_worker,
+)
 from bridge.store.tables import (
     assignments,
     dead_letters,
@@ -91,6 +102,9 @@ class Page:
     # Records read cleanly on this page (new, changed or unchanged): an open dead letter of
     # one of them was a passing fault (a truncated or corrupted page) and is resolved.
     read_cleanly: list[str] = field(default_factory=list)
+    # The run this page belongs to and its counters so far, written with the page.
+    run_id: int | None = None
+    run_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,13 @@ def _upsert(
     """
     if not rows:
         return
+    if len(rows) > 1:
+        # One statement may not touch a row twice (PostgreSQL refuses ON CONFLICT DO UPDATE
+        # then): two items of one page with the same key (an id sent twice, two aliases of one
+        # unit) are one row, the last one wins.
+        unique = {tuple(row[k] for k in key): row for row in rows}
+        if len(unique) < len(rows):
+            rows = list(unique.values())
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = dialect_insert(table)
     if not update_existing:
@@ -180,95 +201,132 @@ def get_cursor(conn: Connection, system: str, stream: str) -> str | None:
 def write_page(engine: Engine, page: Page, now: datetime) -> None:
     """Write one page and move its cursor, atomically (see the module docstring)."""
     with engine.begin() as conn:
+        _write_page(conn, page, now)
+
+
+def page_refusal(engine: Engine, page: Page, now: datetime) -> str | None:
+    """Why the store would refuse ``page`` (a column it does not fit, or the database's own
+    error), or None if it would take it. Writes nothing: the trial is rolled back.
+
+    Ingest uses it to find, record by record, the one a failed page write tripped on, so
+    only that record becomes a dead letter. An error of the connection itself (the database
+    is down, a lock timed out) is raised, not blamed on a record.
+    """
+    misfit = fits.page_misfit(page, now)
+    if misfit:
+        return misfit
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            _write_page(conn, page, now)
+        except RECORD_REFUSALS as exc:
+            if is_connection_error(exc):
+                raise
+            return fits.describe_refusal(exc)
+        finally:
+            transaction.rollback()
+    return None
+
+
+def _write_page(conn: Connection, page: Page, now: datetime) -> None:
+    _upsert(
+        conn,
+        source_records,
+        [
+            {
+                "system": page.system,
+                "stream": page.stream,
+                "source_id": r.source_id,
+                "content_hash": r.content_hash,
+                "payload": r.payload,
+                "changed_at": r.changed_at,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+            for r in page.source_records
+        ],
+        key=("system", "stream", "source_id"),
+        keep=("first_seen_at",),
+    )
+    _upsert(
+        conn,
+        documents,
+        [to_row.document_row(d, now) for d in page.documents],
+        key=("system", "source_id"),
+    )
+    _upsert(
+        conn,
+        directives,
+        [to_row.directive_row(d, now) for d in page.directives],
+        key=("system", "source_id"),
+    )
+    _upsert(
+        conn,
+        assignments,
+        [to_row.assignment_row(a, now) for a in page.assignments],
+        key=("system", "document_source_id", "unit_id", "role"),
+    )
+    _upsert(
+        conn,
+        tasks,
+        [to_row.task_row(t, now) for t in page.tasks],
+        key=("system", "source_id"),
+    )
+    _upsert(
+        conn,
+        dead_letters,
+        [
+            {
+                "system": page.system,
+                "stream": page.stream,
+                **fits.fitting_dead_letter(d.source_id, d.reason, d.payload),
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "count": 1,
+                "resolved_at": None,
+            }
+            for d in page.dead_letters
+        ],
+        key=("system", "stream", "source_id"),
+        add_to=("count",),
+        keep=("first_seen_at",),
+    )
+    _resolve_healed(conn, page, now)
+    _upsert(
+        conn,
+        secret_skips,
+        [
+            {"system": page.system, "unit_id": unit, "day": day, "count": count}
+            for (unit, day), count in sorted(_fitting_units(page.secret_skips).items())
+        ],
+        key=("system", "unit_id", "day"),
+        add_to=("count",),
+    )
+    if page.run_id is not None:
+        record_run_progress(conn, page.run_id, now, page.run_counts)
+    if page.cursor is not None:
         _upsert(
             conn,
-            source_records,
+            sync_cursors,
             [
                 {
                     "system": page.system,
                     "stream": page.stream,
-                    "source_id": r.source_id,
-                    "content_hash": r.content_hash,
-                    "payload": r.payload,
-                    "changed_at": r.changed_at,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
+                    "cursor": page.cursor,
+                    "updated_at": now,
                 }
-                for r in page.source_records
             ],
-            key=("system", "stream", "source_id"),
-            keep=("first_seen_at",),
+            key=("system", "stream"),
         )
-        _upsert(
-            conn,
-            documents,
-            [to_row.document_row(d, now) for d in page.documents],
-            key=("system", "source_id"),
-        )
-        _upsert(
-            conn,
-            directives,
-            [to_row.directive_row(d, now) for d in page.directives],
-            key=("system", "source_id"),
-        )
-        _upsert(
-            conn,
-            assignments,
-            [to_row.assignment_row(a, now) for a in page.assignments],
-            key=("system", "document_source_id", "unit_id", "role"),
-        )
-        _upsert(
-            conn,
-            tasks,
-            [to_row.task_row(t, now) for t in page.tasks],
-            key=("system", "source_id"),
-        )
-        _upsert(
-            conn,
-            dead_letters,
-            [
-                {
-                    "system": page.system,
-                    "stream": page.stream,
-                    "source_id": d.source_id,
-                    "reason": d.reason,
-                    "payload": d.payload,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "count": 1,
-                    "resolved_at": None,
-                }
-                for d in page.dead_letters
-            ],
-            key=("system", "stream", "source_id"),
-            add_to=("count",),
-            keep=("first_seen_at",),
-        )
-        _resolve_healed(conn, page, now)
-        _upsert(
-            conn,
-            secret_skips,
-            [
-                {"system": page.system, "unit_id": unit, "day": day, "count": count}
-                for (unit, day), count in sorted(page.secret_skips.items())
-            ],
-            key=("system", "unit_id", "day"),
-            add_to=("count",),
-        )
-        if page.cursor is not None:
-            _upsert(
-                conn,
-                sync_cursors,
-                [
-                    {
-                        "system": page.system,
-                        "stream": page.stream,
-                        "cursor": page.cursor,
-                        "updated_at": now,
-                    }
-                ],
-                key=("system", "stream"),
-            )
+
+
+def _fitting_units(skips: Counter[tuple[str, date]]) -> Counter[tuple[str, date]]:
+    # A unit id the column cannot hold is counted under the unknown unit (''), never refused:
+    # a secret document's count must not fail its page.
+    fitted: Counter[tuple[str, date]] = Counter()
+    for (unit, day), count in skips.items():
+        fitted[(unit if fits.fits_id(unit) else "", day)] += count
+    return fitted
 
 
 def _resolve_healed(conn: Connection, page: Page, now: datetime) -> None:
@@ -513,53 +571,7 @@ def retry_dead_outbox(engine: Engine, row_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-# --- runs ----------------------------------------------------------------------------------
-
-RUN_COUNTERS = (
-    "fetched",
-    "new",
-    "changed",
-    "unchanged",
-    "rejected",
-    "secret_skipped",
-    "pushed",
-    "failed",
-)
-
-
-def start_run(
-    engine: Engine, kind: str, now: datetime, system: str | None = None, stream: str | None = None
-) -> int:
-    with engine.begin() as conn:
-        result = conn.execute(
-            runs.insert().values(kind=kind, system=system, stream=stream, started_at=now)
-        )
-        return result.inserted_primary_key[0]
-
-
-def finish_run(
-    engine: Engine,
-    run_id: int,
-    now: datetime,
-    counts: dict[str, int],
-    *,
-    error: str | None = None,
-) -> None:
-    unknown = set(counts) - set(RUN_COUNTERS)
-    if unknown:
-        raise ValueError(f"unknown run counters {sorted(unknown)}; known: {RUN_COUNTERS}")
-    with engine.begin() as conn:
-        conn.execute(
-            update(runs)
-            .where(runs.c.id == run_id)
-            .values(
-                finished_at=now,
-                status="failed" if error else "succeeded",
-                error=error,
-                **counts,
-            )
-        )
-
+# --- runs: bridge/store/run_log.py (re-exported here, where callers have always found them) ---
 
 # --- what the store holds ------------------------------------------------------------------
 

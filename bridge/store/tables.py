@@ -26,6 +26,20 @@ from sqlalchemy import (
     text,
 )
 
+from bridge.schemas.limits import (
+    DOC_TYPE,
+    INCOMING_NUMBER,
+    KEY,
+    NOTATION,
+    NUMBER,
+    ORGAN_ID,
+    SOURCE_ID,
+    STREAM,
+    SYSTEM,
+    TASK_CLASS,
+    UNIT_ID,
+    WORKER,
+)
 from bridge.store.types import Json, UTCDateTime
 
 # Stable constraint names, so migrations can refer to them on both databases.
@@ -39,19 +53,17 @@ metadata = MetaData(
     }
 )
 
-SYSTEM = 16  # "ioffice", "idesk", "tracking", "lgsp"
-STREAM = 32  # "incoming", "outgoing", "directives", "tasks"...
-SOURCE_ID = 128
-KEY = 256  # edXML DocumentId: organ id, date, number/notation
+# Column lengths come from bridge/schemas/limits.py, where the canonical models check them too,
+# so a value that would not fit is refused by validation (a dead letter), never by the database.
 
 units = Table(
     "units",
     metadata,
-    Column("id", String(64), primary_key=True, comment="canonical unit id"),
+    Column("id", String(UNIT_ID), primary_key=True, comment="canonical unit id"),
     Column("name", Text, nullable=False),
-    Column("organ_id", String(64), comment="electronic identifier code (QĐ 20/2020/QĐ-TTg)"),
-    Column("parent_id", String(64), ForeignKey("units.id")),
-    Column("successor_id", String(64), ForeignKey("units.id"), comment="after a merge"),
+    Column("organ_id", String(ORGAN_ID), comment="electronic identifier code (QĐ 20/2020/QĐ-TTg)"),
+    Column("parent_id", String(UNIT_ID), ForeignKey("units.id")),
+    Column("successor_id", String(UNIT_ID), ForeignKey("units.id"), comment="after a merge"),
     Column("valid_from", Date),
     Column("valid_to", Date),
 )
@@ -62,7 +74,7 @@ unit_aliases = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("system", String(SYSTEM), nullable=False),
     Column("alias", String(SOURCE_ID), nullable=False, comment="the unit's id in that system"),
-    Column("unit_id", String(64), ForeignKey("units.id"), nullable=False),
+    Column("unit_id", String(UNIT_ID), ForeignKey("units.id"), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
     UniqueConstraint("system", "alias", "valid_from", name="uq_unit_aliases_system_alias_from"),
@@ -91,11 +103,11 @@ documents = Table(
     Column("source_id", String(SOURCE_ID), nullable=False),
     Column("direction", String(16), nullable=False),
     Column("document_id", String(KEY), nullable=False, index=True, comment="edXML DocumentId"),
-    Column("organ_id", String(64), nullable=False),
+    Column("organ_id", String(ORGAN_ID), nullable=False),
     Column("promulgation_date", Date, nullable=False),
-    Column("number", String(16), nullable=False),
-    Column("notation", String(64), nullable=False),
-    Column("doc_type", String(8), nullable=False),
+    Column("number", String(NUMBER), nullable=False),
+    Column("notation", String(NOTATION), nullable=False),
+    Column("doc_type", String(DOC_TYPE), nullable=False),
     Column("abstract", Text, nullable=False),
     Column("urgency", String(16), nullable=False),
     Column("signer_name", Text),
@@ -103,12 +115,12 @@ documents = Table(
     Column("signer_competence", Text),
     Column("place", Text),
     Column("received_at", UTCDateTime),
-    Column("incoming_number", String(32)),
+    Column("incoming_number", String(INCOMING_NUMBER)),
     Column("issued_at", UTCDateTime),
     Column("stated_deadline", UTCDateTime),
     Column("response_for_document_id", String(KEY), index=True),
     Column("response_for_source_id", String(SOURCE_ID)),
-    Column("unit_id", String(64)),
+    Column("unit_id", String(UNIT_ID)),
     Column("computed_deadline", UTCDateTime),
     Column("deadline_rule", String(16)),
     Column("deadline_explanation", Json),
@@ -156,7 +168,7 @@ tasks = Table(
     Column("system", String(SYSTEM), nullable=False, server_default="tracking"),
     Column("source_id", String(SOURCE_ID), nullable=False),
     Column("title", Text, nullable=False),
-    Column("task_class", String(32), nullable=False),
+    Column("task_class", String(TASK_CLASS), nullable=False),
     Column("source_document_id", String(KEY), index=True, comment="DocumentId of its source"),
     Column("source_document_abstract", Text),
     Column("assigning_text", Text),
@@ -246,6 +258,8 @@ runs = Table(
     Column("status", String(16), nullable=False, server_default="running"),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    Column("worker", String(WORKER), comment="host:pid of the process running it"),
+    Column("heartbeat_at", UTCDateTime, comment="last committed progress"),
     Column("fetched", Integer, nullable=False, server_default="0"),
     Column("new", Integer, nullable=False, server_default="0"),
     Column("changed", Integer, nullable=False, server_default="0"),

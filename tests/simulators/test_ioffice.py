@@ -157,3 +157,17 @@ def test_admin_clock_and_ground_truth_over_http(sim) -> None:
     assert answer.headers["content-type"].startswith("application/x-ndjson")
     assert all(u["ioffice_id"] != u["tracking_id"] for u in units) and len(units) == 7
     assert requests.get(f"{sim.ioffice_url}/admin/ground-truth?kind=nope").status_code == 400
+
+
+def test_a_hostile_record_is_sent_as_given_in_the_middle_of_one_page(sim) -> None:
+    client = IOffice(sim)
+    sim.inject("ioffice", "incoming", {"trichYeu": '"a\\u0000b"', "soDen": "1e999"},
+               marker='"không phải ngày"')  # fmt: skip
+    first = client.get("/qlvb/api/van-ban-den/thay-doi", limit=5)
+    assert '"trichYeu": "a\\u0000b"' in first.text and '"soDen": 1e999' in first.text
+    data = json.loads(first.text)["data"]
+    hit = data["items"][2]
+    assert sim.injected("ioffice")[-1] == ("incoming", str(hit["id"]))
+    assert hit["trichYeu"] == "a\x00b" and data["marker"] == "không phải ngày"
+    second = client.get("/qlvb/api/van-ban-den/thay-doi", limit=5, cursor=data["nextCursor"])
+    assert "\\u0000" not in second.text  # one page only
