@@ -209,7 +209,11 @@ class IOfficeConnector:
         if contains_too_deep(item):
             # Keep what can be shown of it (the cut parts are marked), not the whole depth.
             source_id = item.get("id") if isinstance(item.get("id"), str | int) else None
-            reason = "record is nested deeper than the limit of JSON levels"
+            deep = [key for key, value in item.items() if contains_too_deep(value)]
+            reason = (
+                f"field {', '.join(map(repr, deep))} is nested deeper than the limit of JSON "
+                "levels (max_json_depth)"
+            )
             return BadRecord(
                 reason, repr(item)[:2000], None if source_id is None else str(source_id)
             )
