@@ -382,12 +382,31 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
         ),
         monitor_unit_id=unit(reader.raw_value("monitor_unit")),
         deadline=deadline,
+        original_deadline=reader.value("original_deadline"),
+        extended_at=_latest_instant(reader, "extended_at"),
         status=reader.value("status") or "not_started",
         completed_at=reader.value("completed_at"),
         revision=int(reader.raw_value("revision") or 0),
         notes=reader.text("notes"),
         changed_at=changed_at,
     )
+
+
+def _latest_instant(reader: _Reader, name: str) -> datetime | None:
+    """The latest of the instants a ``*`` path finds (one per extension request)."""
+    raw = reader.raw_value(name)
+    if not isinstance(raw, list):
+        return reader.value(name)
+    spec = reader.mapping.fields[name]
+    moments = []
+    for item in raw:
+        if item in (None, ""):
+            continue
+        try:
+            moments.append(read_instant(item, spec.format))
+        except (ValueError, TypeError) as exc:
+            raise FieldProblem(name, spec, item, f"not a valid date and time: {exc}") from None
+    return max(moments, default=None)
 
 
 # --- the entry point -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
 
-from bridge.pipelines import deadlines
+from bridge.pipelines import deadlines, due, extensions
 from bridge.pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
 from bridge.pipelines.parsing import parse_number_notation
 from bridge.pipelines.status import assess_task
@@ -396,9 +396,11 @@ def reconcile(
             texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
-    decided = plan(task_rows, incoming, outgoing, moment, texts, actions=actions)
+    policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
+    decided = plan(task_rows, incoming, outgoing, moment, texts, policy, actions)
     _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
+    extensions.record_deadlines(engine, moment, policy)  # history and review milestones
     queued = {
         operation: queries.enqueue_outbox(
             engine, [item for item in decided.outbox if item.operation == operation], moment

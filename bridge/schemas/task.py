@@ -23,7 +23,15 @@ class Task(CanonicalModel):
     lead_unit_id: Text = Field(min_length=1, description="canonical lead unit (chủ trì)")
     coordinating_unit_ids: tuple[Text, ...] = ()
     monitor_unit_id: Text | None = Field(default=None, description="unit or person monitoring")
-    deadline: Instant | None = Field(default=None, description="the tracking system's deadline")
+    deadline: Instant | None = Field(
+        default=None, description="the tracking system's deadline in force (after extensions)"
+    )
+    original_deadline: Instant | None = Field(
+        default=None, description="the deadline before any extension, when the system shows it"
+    )
+    extended_at: Instant | None = Field(
+        default=None, description="when the latest extension was granted, as the system says"
+    )
     status: TrackingStatus = TrackingStatus.NOT_STARTED
     completed_at: Instant | None = Field(default=None, description="as the tracking system says")
     revision: int = Field(default=0, ge=0)

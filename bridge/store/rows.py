@@ -88,6 +88,8 @@ def task_row(task: Task, now: datetime) -> dict[str, Any]:
         "coordinating_unit_ids": list(task.coordinating_unit_ids),
         "monitor_unit_id": task.monitor_unit_id,
         "deadline": task.deadline,
+        "original_deadline": task.original_deadline,
+        "extended_at": task.extended_at,
         "status": task.status.value,
         "completed_at": task.completed_at,
         "revision": task.revision,

@@ -20,7 +20,7 @@ def test_migration_matches_the_declared_tables(store_url):
 
 def test_upgrade_twice_is_harmless_and_reports_head(store_url):
     database.upgrade(store_url)
-    assert database.current_revision(store_url) == "0001"
+    assert database.current_revision(store_url) == "0002"
     engine = database.connect(store_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
