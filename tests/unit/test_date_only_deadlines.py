@@ -122,8 +122,8 @@ FORMATS = [
 
 def _mapping_with_format(tmp_path: Path, fmt: str):
     source = MAPPINGS[("ioffice", "incoming")].file.read_text(encoding="utf-8")
-    text = source.replace('stated_deadline = "hanXuLy"',
-                          f'stated_deadline = {{ path = "hanXuLy", format = "{fmt}" }}')  # fmt: skip
+    declared = f'stated_deadline = {{ path = "hanXuLy", format = "{fmt}" }}'
+    text = source.replace('stated_deadline = "hanXuLy"', declared)
     path = tmp_path / "incoming.toml"
     path.write_text(text, encoding="utf-8")
     return load_mapping_file(path)
