@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from bridge.mappings.units import load_unit_table
+from bridge.pipelines import extensions
 from bridge.pipelines.periods import Period
 from bridge.pipelines.status import assess_task
 from bridge.schemas import DerivedStatus, LinkRole, TrackingStatus
@@ -75,6 +76,12 @@ class TaskFacts:
     response_issued_at: datetime | None = None
     response_code: str | None = None  # "12/STTTT-VP", for people to find it
     assigned_at: datetime | None = None  # first directive on the source document
+    original_deadline: datetime | None = None  # set when the deadline was extended
+
+    @property
+    def extended(self) -> bool:
+        """Extended (gia hạn): ``deadline`` is the deadline in force, not the original."""
+        return self.original_deadline is not None and self.original_deadline != self.deadline
 
     @property
     def completed_at(self) -> datetime | None:
@@ -160,6 +167,11 @@ class LateTask:
     completed_at: datetime | None  # None while overdue
     days_late: int  # started days past the deadline, at completion or at the period's end
     reason: str | None
+    original_deadline: datetime | None = None  # when extended: the deadline before it
+
+    @property
+    def extended(self) -> bool:
+        return self.original_deadline is not None
 
 
 @dataclass
@@ -171,6 +183,7 @@ class PeriodReport:
     total: UnitFigures
     late: list[LateTask] = field(default_factory=list)
     undated: int = 0  # tasks with no linked source document: in no period
+    extended: list[str] = field(default_factory=list)  # tasks of the period whose deadline moved
 
 
 # --- the counting --------------------------------------------------------------------------
@@ -200,6 +213,7 @@ def count_report(
         if unit is None or unit_id == unit:
             row(unit_id)
     late: list[LateTask] = []
+    extended: list[str] = []
     undated = 0
     for task in facts:
         if unit is not None and task.unit_id != unit:
@@ -211,6 +225,8 @@ def count_report(
             continue  # a task received after ``as_of`` did not exist yet at that time
         status = task.status_at(as_of)
         row(task.unit_id).add(status)
+        if task.extended:
+            extended.append(task.source_id)
         if status in (DerivedStatus.DONE_LATE, DerivedStatus.OVERDUE):
             late.append(_late_task(task, status, as_of, unit_name(task.unit_id, unit_names)))
     for skip in skips:
@@ -224,7 +240,7 @@ def count_report(
     for figures in ordered:
         total += figures
     late.sort(key=lambda t: (t.unit_name, t.deadline, t.source_id))
-    return PeriodReport(period, as_of, unit, ordered, total, late, undated)
+    return PeriodReport(period, as_of, unit, ordered, total, late, undated, sorted(extended))
 
 
 def unit_name(unit_id: str, names: Mapping[str, str]) -> str:
@@ -247,6 +263,7 @@ def _late_task(task: TaskFacts, status: DerivedStatus, as_of: datetime, name: st
         completed_at=done,
         days_late=math.ceil(overrun.total_seconds() / 86400),
         reason=task.notes,
+        original_deadline=task.original_deadline if task.extended else None,
     )
 
 
@@ -282,6 +299,7 @@ def load_facts(conn: Connection) -> list[TaskFacts]:
             earlier = responses.get(link.task_id)
             if earlier is None or link.issued_at < earlier[0]:
                 responses[link.task_id] = (link.issued_at, f"{link.number}/{link.notation}")
+    first_deadlines = extensions.originals(conn)
     facts = []
     for t in conn.execute(select(tasks)):
         issued, code = responses.get(t.id, (None, None))
@@ -293,6 +311,7 @@ def load_facts(conn: Connection) -> list[TaskFacts]:
                 source_document_id=t.source_document_id, received_at=received.get(t.id),
                 has_source_link=t.id in received, response_issued_at=issued, response_code=code,
                 assigned_at=assigned.get(t.id),
+                original_deadline=first_deadlines.get(t.id) or t.original_deadline,
             )
         )  # fmt: skip
     return facts

@@ -65,6 +65,7 @@ LATE_COLUMNS = (
     ("Thời điểm hoàn thành", 17),
     ("Số ngày trễ", 10),
     ("Lý do (ghi chú của đơn vị)", 50),
+    ("Hạn ban đầu (nếu đã gia hạn)", 17),
 )
 MISMATCH_WIDTHS = (18, 50, 32, 20, 24, 18, 17, 40, 60)
 
@@ -208,6 +209,7 @@ def _late(sheet: Worksheet, report: PeriodReport) -> None:
         values = (
             index, task.source_id, task.title, task.unit_name, task.status.label,
             local(task.deadline), local(task.completed_at), task.days_late, task.reason or "",
+            local(task.original_deadline),
         )  # fmt: skip
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row, column, value)

@@ -50,6 +50,8 @@ def summary_markdown(
         notes.append(f"{report.total.secret_excluded} văn bản mật không thống kê")
     if report.undated:
         notes.append(f"{report.undated} nhiệm vụ chưa xác định được ngày nhận")
+    if report.extended:
+        notes.append(f"{len(report.extended)} nhiệm vụ đã được gia hạn (hạn tính theo hạn mới)")
     if report.late:
         notes.append(f"{len(report.late)} nhiệm vụ trễ hạn hoặc quá hạn (xem trang chi tiết)")
     if notes:
