@@ -382,6 +382,7 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
         ),
         monitor_unit_id=unit(reader.raw_value("monitor_unit")),
         deadline=deadline,
+        deadline_whole_day=deadline is not None and _given_as_date(reader, "deadline"),
         original_deadline=reader.value("original_deadline"),
         extended_at=_latest_instant(reader, "extended_at"),
         status=reader.value("status") or "not_started",
@@ -390,6 +391,15 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
         notes=reader.text("notes"),
         changed_at=changed_at,
     )
+
+
+def _given_as_date(reader: _Reader, name: str) -> bool:
+    """The field's raw value is a date without a time of day (already read successfully)."""
+    spec = reader.mapping.fields[name]
+    try:
+        return due.date_only(spec.dig(reader.raw), spec.format) is not None
+    except (ValueError, TypeError):
+        return False
 
 
 def _latest_instant(reader: _Reader, name: str) -> datetime | None:

@@ -93,6 +93,7 @@ class TaskRow:
     deadline: datetime | None
     status: str
     completed_at: datetime | None
+    deadline_whole_day: bool = False  # given as a date: the whole day is on time
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,9 @@ def plan(
 def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tuple[str, bool]:
     completion = completed_at or task.completed_at
     started = task.status != TrackingStatus.NOT_STARTED.value
-    assessment = assess_task(task.deadline, completion, started, now)
+    assessment = assess_task(
+        task.deadline, completion, started, now, whole_day=task.deadline_whole_day
+    )
     return assessment.status.value, assessment.at_risk
 
 
@@ -387,7 +390,15 @@ def reconcile(
     with engine.connect() as conn:
         docs = [doc_from_row(row) for row in conn.execute(select(documents))]
         task_rows = [
-            TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status, r.completed_at)
+            TaskRow(
+                r.id,
+                r.source_id,
+                r.source_document_id,
+                r.deadline,
+                r.status,
+                r.completed_at,
+                r.deadline_whole_day,
+            )
             for r in conn.execute(select(tasks))
         ]
         texts: dict[tuple[str, str], str] = {}

@@ -77,6 +77,7 @@ class TaskFacts:
     response_code: str | None = None  # "12/STTTT-VP", for people to find it
     assigned_at: datetime | None = None  # first directive on the source document
     original_deadline: datetime | None = None  # set when the deadline was extended
+    deadline_whole_day: bool = False  # given as a date: a completion that day is on time
 
     @property
     def extended(self) -> bool:
@@ -94,7 +95,9 @@ class TaskFacts:
 
     def status_at(self, moment: datetime) -> DerivedStatus:
         started = self.work_started(moment)
-        return assess_task(self.deadline, self.completed_at, started, moment).status
+        return assess_task(
+            self.deadline, self.completed_at, started, moment, whole_day=self.deadline_whole_day
+        ).status
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,7 @@ def load_facts(conn: Connection) -> list[TaskFacts]:
                 has_source_link=t.id in received, response_issued_at=issued, response_code=code,
                 assigned_at=assigned.get(t.id),
                 original_deadline=first_deadlines.get(t.id) or t.original_deadline,
+                deadline_whole_day=t.deadline_whole_day,
             )
         )  # fmt: skip
     return facts

@@ -26,6 +26,10 @@ class Task(CanonicalModel):
     deadline: Instant | None = Field(
         default=None, description="the tracking system's deadline in force (after extensions)"
     )
+    deadline_whole_day: bool = Field(
+        default=False,
+        description="the deadline was given as a date: a completion any time that day is on time",
+    )
     original_deadline: Instant | None = Field(
         default=None, description="the deadline before any extension, when the system shows it"
     )

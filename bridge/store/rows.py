@@ -88,6 +88,7 @@ def task_row(task: Task, now: datetime) -> dict[str, Any]:
         "coordinating_unit_ids": list(task.coordinating_unit_ids),
         "monitor_unit_id": task.monitor_unit_id,
         "deadline": task.deadline,
+        "deadline_whole_day": task.deadline_whole_day,
         "original_deadline": task.original_deadline,
         "extended_at": task.extended_at,
         "status": task.status.value,

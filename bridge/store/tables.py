@@ -165,6 +165,13 @@ tasks = Table(
     Column("coordinating_unit_ids", Json, nullable=False),
     Column("monitor_unit_id", String(SOURCE_ID)),
     Column("deadline", UTCDateTime, comment="as the tracking system holds it"),
+    Column(
+        "deadline_whole_day",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="given as a date: a completion any time that day is on time",
+    ),
     Column("original_deadline", UTCDateTime, comment="before any extension, as the system shows"),
     Column("extended_at", UTCDateTime, comment="latest extension granted, as the system says"),
     Column("status", String(16), nullable=False, comment="as the tracking system shows it"),

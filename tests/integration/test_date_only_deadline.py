@@ -123,6 +123,7 @@ def test_a_response_on_the_deadline_day_afternoon_is_on_time_everywhere(sim, eng
     # The bridge: the date-only deadline is 17:00 of that day; the status is done on time.
     row = _stored_task(engine, task_id)
     assert row.deadline == datetime.combine(deadline_day, time(17), LOCAL_TZ)
+    assert row.deadline_whole_day  # the day is the deadline: the evening of it is on time
     assert row.derived_status == DerivedStatus.DONE_ON_TIME.value
     assert row.deadline_milestone < row.deadline
     with engine.connect() as conn:

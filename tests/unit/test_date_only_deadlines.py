@@ -201,3 +201,14 @@ def test_milestone_is_one_working_day_before_at_the_same_time():
     assert due.milestone_of(at(date(2023, 10, 16), 17), policy) == at(date(2023, 10, 13), 17)
     assert due.milestone_of(at(date(2024, 2, 15), 17), policy) == at(date(2024, 2, 7), 17)
     assert due.milestone_of(None, policy) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "whole_day"),
+    [("2024-02-21", True), ("2024-02-21+07:00", True), ("2024-02-21T17:00:00+07:00", False),
+     ("2024-02-21T00:00:00", False)],
+)  # fmt: skip
+def test_a_task_remembers_whether_its_deadline_was_a_date(raw, whole_day):
+    task = normalize({**TASK, "Deadline": raw}, MAPPINGS[("tracking", "tasks")], UNITS,
+                     seen_at=SEEN, policy=DeadlinePolicy()).record  # fmt: skip
+    assert task.deadline_whole_day is whole_day

@@ -22,6 +22,15 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
+                "deadline_whole_day",
+                sa.Boolean(),
+                server_default=sa.text("false"),
+                nullable=False,
+                comment="given as a date: a completion any time that day is on time",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
                 "original_deadline",
                 sa.DateTime(timezone=True),
                 nullable=True,
@@ -100,3 +109,4 @@ def downgrade() -> None:
         batch_op.drop_column("deadline_milestone")
         batch_op.drop_column("extended_at")
         batch_op.drop_column("original_deadline")
+        batch_op.drop_column("deadline_whole_day")
