@@ -109,6 +109,16 @@ def end_of_working_day(
     return datetime.combine(due_day, policy.end_of_day, tzinfo=LOCAL_TZ)
 
 
+def document_deadline(stated: datetime | None, computed: datetime | None) -> datetime | None:
+    """A document's deadline in force: the structured one (rule 1), except when it is the
+    date the bridge itself wrote back for a computed deadline of the same day with a stated
+    hour — iOffice keeps only the date, so the computed instant is the precise one."""
+    if stated is None or computed is None:
+        return stated or computed
+    same_day = stated.astimezone(LOCAL_TZ).date() == computed.astimezone(LOCAL_TZ).date()
+    return min(stated, computed) if same_day else stated
+
+
 def milestone_of(
     due: datetime | None, policy: DeadlinePolicy | None = None,
     calendar: WorkingCalendar | None = None,

@@ -112,7 +112,8 @@ def record_deadlines(
             task_updates.append({"row_id": row.id, "milestone": milestone, "count": count})
     doc_updates = []
     for row in doc_rows:
-        milestone = due.milestone_of(row.stated_deadline or row.computed_deadline, policy)
+        deadline = due.document_deadline(row.stated_deadline, row.computed_deadline)
+        milestone = due.milestone_of(deadline, policy)
         if milestone != row.deadline_milestone:
             doc_updates.append({"row_id": row.id, "milestone": milestone})
     history_rows = [
@@ -247,7 +248,9 @@ def review_due(engine: Engine, now: datetime) -> list[ReviewDue]:
             for r in conn.execute(task_query)
         ] + [
             ReviewDue("document", r.system, r.source_id, r.abstract, r.unit_id,
-                      r.deadline_milestone, r.stated_deadline or r.computed_deadline)
+                      r.deadline_milestone,
+                      due.document_deadline(r.stated_deadline, r.computed_deadline))
             for r in conn.execute(doc_query)
         ]  # fmt: skip
+    found = [item for item in found if item.deadline >= now]  # the deadline in force
     return sorted(found, key=lambda item: (item.deadline, item.kind, item.source_id))

@@ -265,7 +265,9 @@ def plan(
                     target_id=doc.source_id,
                     payload={
                         "document_id": doc.source_id,
-                        "deadline": computed.due.date().isoformat(),
+                        # iOffice/iDesk hold a date, read back as the end of that working
+                        # day (docs/domain.md §6): the local day of the computed deadline.
+                        "deadline": computed.due.astimezone(LOCAL_TZ).date().isoformat(),
                     },
                 )
             )

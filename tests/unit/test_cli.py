@@ -32,7 +32,7 @@ def test_db_upgrade_then_status(tmp_path):
     before = _bridge("status", cwd=tmp_path)
     assert before.returncode == 1 and "bridge db upgrade" in before.stdout
     upgraded = _bridge("db", "upgrade", cwd=tmp_path)
-    assert "revision 0001" in upgraded.stdout
+    assert "revision 0002" in upgraded.stdout
     status = _bridge("status", cwd=tmp_path)
     assert status.returncode == 0
     assert "outbox           empty" in status.stdout
