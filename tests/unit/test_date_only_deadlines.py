@@ -212,3 +212,14 @@ def test_a_task_remembers_whether_its_deadline_was_a_date(raw, whole_day):
     task = normalize({**TASK, "Deadline": raw}, MAPPINGS[("tracking", "tasks")], UNITS,
                      seen_at=SEEN, policy=DeadlinePolicy()).record  # fmt: skip
     assert task.deadline_whole_day is whole_day
+
+
+def test_a_documents_deadline_in_force():
+    day = date(2024, 3, 8)
+    computed = at(day, 16, 30)  # "trước 16h30 ngày 8/3/2024", written back as the date 8/3
+    written_back = at(day, 17)
+    assert due.document_deadline(written_back, computed) == computed
+    assert due.document_deadline(at(date(2024, 3, 11), 17), computed) == at(date(2024, 3, 11), 17)
+    assert due.document_deadline(None, computed) == computed
+    assert due.document_deadline(written_back, None) == written_back
+    assert due.document_deadline(None, None) is None
