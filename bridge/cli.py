@@ -363,17 +363,18 @@ def _add_deadline(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_deadline(args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
-    from bridge.pipelines import deadlines
+    from bridge.pipelines import deadlines, due
 
     try:
         received = deadlines.parse_local_instant(args.received)
         explicit = deadlines.parse_date_or_instant(args.explicit) if args.explicit else None
         doc_date = deadlines.parse_local_date(args.doc_date) if args.doc_date else None
-        policy = deadlines.DEFAULT_POLICY
+        policy = due.active_policy()  # the settings' [deadline_policy]
         if args.days is not None:
-            policy = deadlines.DeadlinePolicy(default_working_days=args.days)
+            policy = dataclasses.replace(policy, default_working_days=args.days)
         result = deadlines.compute_deadline(
             received, explicit=explicit, text=args.text, doc_date=doc_date, policy=policy
         )

@@ -39,7 +39,7 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine, or_, select, text
 
-from bridge.pipelines import push, reconcile, sync, systems
+from bridge.pipelines import due, extensions, push, reconcile, sync, systems
 from bridge.pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from bridge.pipelines.ingest import RunCounts
 from bridge.settings import BridgeSettings, display_database_url, load_settings
@@ -548,7 +548,18 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
             ),
         )
         publish_run_table("deadline-watch-push", [_push_row(pushed)], "Gửi cập nhật.")
-        result = {"at_risk": at_risk, "overdue": overdue, "push": asdict(pushed)}
+        review = [item.as_row() for item in extensions.review_due(engine, moment)]
+        create_table_artifact(
+            review[:MAX_ROWS] or [{"Loại": "Không có việc đến mốc trình duyệt chưa có phản hồi"}],
+            key="deadline-watch-review",
+            description=(
+                f"{len(review)} việc đã đến mốc trình lãnh đạo duyệt dự thảo (trước hạn "
+                f"{due.active_policy().milestone_working_days} ngày làm việc) mà chưa có văn "
+                "bản phản hồi."
+            ),
+        )
+        result = {"at_risk": at_risk, "overdue": overdue, "review_due": len(review),
+                  "push": asdict(pushed)}  # fmt: skip
         return _conclude(engine, watch, settings, "deadline-watch", result)
 
 

@@ -12,6 +12,7 @@ problem; addresses are refused when they carry credentials, and shown without th
 from __future__ import annotations
 
 import os
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -133,6 +134,30 @@ class AtRiskSettings(BaseModel):
 # The default agency name: a placeholder the clerk sees in every report heading until the
 # agency sets its own (the 2025 reorganisation renamed the departments).
 AGENCY_PLACEHOLDER = "Sở ... tỉnh ..."
+
+
+class DeadlinePolicySettings(BaseModel):
+    """The agency's deadline policy (docs/domain.md §6), one setting for every path: reading a
+    date-only deadline from any system, computing deadlines, statuses, pushes and reports."""
+
+    end_of_day: time = Field(
+        default=time(17, 0),
+        description="end of office hours, local time: a deadline given as a date means this "
+        "time of that working day",
+    )
+    milestone_working_days: int = Field(
+        default=1, ge=0, le=30, description="review milestone: working days before a deadline"
+    )
+    default_working_days: int = Field(
+        default=5, ge=1, le=60, description="deadline of a document that states none"
+    )
+
+    @field_validator("end_of_day")
+    @classmethod
+    def _wall_clock(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("end_of_day is a local wall-clock time such as '17:00', no zone")
+        return value
 
 
 class ReportSettings(BaseModel):
@@ -270,6 +295,7 @@ class BridgeSettings(BaseSettings):
     reports: ReportSettings = ReportSettings()
     at_risk: AtRiskSettings = AtRiskSettings()
     calendar: CalendarSettings = CalendarSettings()
+    deadline_policy: DeadlinePolicySettings = DeadlinePolicySettings()
 
     @classmethod
     def settings_customise_sources(

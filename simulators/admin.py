@@ -7,6 +7,9 @@ GET  /admin/ground-truth?kind=K         JSON lines, streamed (kinds: simulators.
 GET  /admin/faults                      the fault plan of every server
 POST /admin/faults                      {"server": name, "faults": {kind: {rate, next, ...}},
                                          "clear": false}
+POST /admin/tracking/grant-extension    {"task_id", "deadline"?}: the monitoring unit grants the
+                                        task's pending extension request (to its proposed
+                                        deadline, or to "deadline"), or extends it directly
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from starlette.routing import Route
 
 from simulators import groundtruth
 from simulators.faults import FaultPlan, apply_settings
-from simulators.state import SimState
+from simulators.state import SimState, WriteRejected
 from simulators.timeutil import iso_local, parse_instant
 
 
@@ -73,7 +76,22 @@ def routes(state: SimState, plans: dict[str, FaultPlan]) -> list[Route]:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({name: p.describe() for name, p in plans.items()})
 
+    async def grant_extension(request: Request) -> Response:
+        try:
+            body = await request.json()
+            deadline = parse_instant(str(body["deadline"])) if body.get("deadline") else None
+            granted = state.grant_extension(str(body["task_id"]), deadline)
+        except WriteRejected as exc:
+            return JSONResponse({"error": exc.message, "code": exc.code}, exc.status)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            return JSONResponse({"error": f"cannot grant: {exc}"}, 400)
+        return JSONResponse(
+            {**granted, "deadline": iso_local(granted["deadline"]),
+             "decided_at": iso_local(granted["decided_at"])}
+        )  # fmt: skip
+
     return [
+        Route("/admin/tracking/grant-extension", grant_extension, methods=["POST"]),
         Route("/admin/clock", get_clock, methods=["GET"]),
         Route("/admin/clock/advance", advance, methods=["POST"]),
         Route("/admin/ground-truth", ground_truth, methods=["GET"]),

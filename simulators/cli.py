@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-bearer", action="store_true", help="do not require the LGSP bearer token"
     )
+    parser.add_argument(
+        "--deadlines-as-dates", action="store_true",
+        help="the tracking system keeps deadlines typed from hanXuLy as dates (late next day)",
+    )  # fmt: skip
     return parser
 
 
@@ -45,6 +49,7 @@ def settings_from(args: argparse.Namespace) -> SimulatorSettings:
     return SimulatorSettings(
         size=args.size, seed=args.seed, start=args.start, speed=args.speed,
         require_bearer=not args.no_bearer, faults=faults,
+        deadlines_as_dates=args.deadlines_as_dates,
     )  # fmt: skip
 
 
@@ -85,7 +90,8 @@ def describe(cluster: SimulatorCluster) -> str:
             f"client {s.tracking_client_id} / {s.tracking_client_secret}"
             + ("" if s.require_bearer else "   (bearer not required)"),
             f"Admin         {cluster.ioffice_url}/admin/clock | /admin/clock/advance | "
-            "/admin/ground-truth?kind=... | /admin/faults  (on every server)",
+            "/admin/ground-truth?kind=... | /admin/faults | /admin/tracking/grant-extension"
+            "  (on every server)",
             "Simulator credentials only. Ctrl-C stops.",
         ]
     )

@@ -113,6 +113,8 @@ def _one(state: SimState, kind: str, index: int, now: int) -> dict | None:
             "completion_source": done["source"] if done else None,
             "late_marked_at": _iso(t["late_mark"]["marked_at"]) if t["late_mark"] else None,
             "extension_requests": len(t["extensions"]),
+            "original_deadline": _iso(t["original_deadline"]),
+            "deadline_is_date": t["deadline_is_date"],
             "changed_at": _iso(t["changed_at"]),
         }
     if kind == "late_marks":

@@ -41,6 +41,7 @@ class SimulatorSettings:
     speed: float = 0.0  # simulated seconds per real second; 0 = moves only when advanced
     history_days: int = 120
     horizon_days: int = 90
+    deadlines_as_dates: bool = False  # structured task deadlines held as dates (docs/simulators.md)
     token_ttl_seconds: int = 3600  # simulated seconds
     # Simulator-only credentials, printed by the CLI on purpose; they guard nothing real.
     ioffice_username: str = "bridge"
@@ -61,7 +62,7 @@ class Simulation:
         start = parse_instant(settings.start)
         self.world = World(
             WorldConfig(settings.size, settings.seed, start, settings.history_days,
-                        settings.horizon_days)
+                        settings.horizon_days, settings.deadlines_as_dates)
         )  # fmt: skip
         self.clock = SimClock(start, settings.speed)
         self.state = SimState(self.world, self.clock)

@@ -10,6 +10,8 @@ Tracking-system rules implemented here (documented in docs/simulators.md):
 * a completion received after the deadline never clears the late mark, even when its evidence
   was issued before the deadline: the system judges by when it was told;
 * a completion received by the deadline means the task is never marked late.
+
+The deadline rules (held as a date, extensions) live in simulators.deadline_rules.
 """
 
 from __future__ import annotations
@@ -24,21 +26,12 @@ from typing import Any
 
 from simulators import eventindex
 from simulators.clock import SimClock
+from simulators.deadline_rules import DeadlineRules, WriteRejected
 from simulators.eventindex import INDEX_MASK, pack, unpack
 from simulators.timeutil import add_working_days, local_date, local_midnight
 from simulators.world import World
 
 STREAMS = ("incoming", "directives", "outgoing", "tasks")
-
-
-class WriteRejected(Exception):
-    """A write the target system refuses; `code` is the system's own error code."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @dataclass
@@ -58,7 +51,7 @@ class Overlay:
         insort(self.ordered, pack(instant, index))
 
 
-class SimState:
+class SimState(DeadlineRules):
     def __init__(self, world: World, clock: SimClock) -> None:
         self.world = world
         self.clock = clock
@@ -90,13 +83,14 @@ class SimState:
             yield "tasks", fate.task_created_at
             if fate.manual_completion_at is not None:
                 yield "tasks", fate.manual_completion_at
+            limit = self._late_after(fate, fate.deadline)
             manual_in_time = (
                 fate.manual_completion_at is not None
-                and fate.deadline is not None
-                and fate.manual_completion_at <= fate.deadline
+                and limit is not None
+                and fate.manual_completion_at <= limit
             )
-            if fate.deadline is not None and not manual_in_time:
-                yield "tasks", fate.deadline  # the late mark, unless the bridge prevents it
+            if limit is not None and not manual_in_time:
+                yield "tasks", limit + self._mark_delay(fate)  # the late mark, unless prevented
 
     # -- change times ----------------------------------------------------------------------
     def change_time(self, stream: str, index: int, now: int) -> int | None:
@@ -115,7 +109,7 @@ class SimState:
             base = [
                 fate.task_created_at,
                 fate.manual_completion_at,
-                mark["deadline"] if mark else None,
+                mark["marked_at"] if mark else None,
             ]
         seen = [t for t in base if t is not None and t <= now]
         if not seen:
@@ -305,15 +299,6 @@ class SimState:
         manual = self.world.fate(index).manual_completion_at
         return manual if manual is not None and manual <= now else None
 
-    def late_mark(self, index: int, now: int) -> dict | None:
-        fate = self.world.fate(index)
-        if not fate.has_task or fate.deadline is None or now <= fate.deadline:
-            return None
-        received_at = self.completion_received_at(index, now)
-        if received_at is not None and received_at <= fate.deadline:
-            return None
-        return {"task_index": index, "deadline": fate.deadline, "marked_at": fate.deadline}
-
     def task(self, index: int, now: int) -> dict | None:
         if not (0 <= index < self.world.total):
             return None
@@ -325,18 +310,20 @@ class SimState:
         done = self.completion(index, now)
         mark = self.late_mark(index, now)
         progress = self.progress.get(index)
+        limit = self.late_after(index, now)
         if done is not None:
             status = "DONE"
             timeliness = (
-                "NO_DEADLINE" if fate.deadline is None
-                else "LATE" if done["received_at"] > fate.deadline else "ON_TIME"
+                "NO_DEADLINE" if limit is None
+                else "LATE" if done["received_at"] > limit else "ON_TIME"
             )  # fmt: skip
         else:
             status = "IN_PROGRESS" if progress else "NOT_STARTED"
             timeliness = (
-                "NO_DEADLINE" if fate.deadline is None
-                else "OVERDUE" if now > fate.deadline else "WITHIN_DEADLINE"
+                "NO_DEADLINE" if limit is None
+                else "OVERDUE" if now > limit else "WITHIN_DEADLINE"
             )  # fmt: skip
+        extended = self.granted(index, now)
         base_changes = sum(
             1
             for t in (fate.task_created_at, fate.manual_completion_at)
@@ -348,7 +335,10 @@ class SimState:
             completion=done,
             late_mark=mark,
             progress=progress,
-            extensions=list(self.extensions.get(index, [])),
+            extensions=[e for e in self.extensions.get(index, []) if e["received_at"] <= now],
+            deadline=self.deadline_in_force(index, now),
+            original_deadline=fate.deadline if extended else None,
+            deadline_is_date=self.deadline_is_date(fate),
             revision=base_changes + (1 if mark else 0) + self.task_writes.get(index, 0),
             changed_at=changed,
         )
@@ -377,7 +367,7 @@ class SimState:
                 raise WriteRejected("ALREADY_COMPLETED", f"task {task_id} is already completed")
             if not evidence.get("number_notation"):
                 raise WriteRejected("EVIDENCE_REQUIRED", "the evidence document needs a number")
-            deadline = self.world.fate(i).deadline
+            limit = self.late_after(i, now)
             self.completions[i] = {
                 "received_at": now,
                 "completed_at": completed_at,
@@ -385,7 +375,7 @@ class SimState:
                 "source": "bridge",
                 "key": key,
             }
-            on_time = deadline is None or now <= deadline
+            on_time = limit is None or now <= limit
             return {"onTime": on_time, "lateMarkKept": self.late_mark(i, now) is not None}
 
         return self._task_write("ReportCompletion", index, task_id, key, apply)
@@ -394,10 +384,11 @@ class SimState:
         self, index: int | None, task_id: str, key: str, reason: str, proposed: int
     ) -> dict:
         def apply(i: int, now: int) -> dict:
-            deadline = self.world.fate(i).deadline
-            if deadline is None:
+            deadline = self.deadline_in_force(i, now)
+            limit = self.late_after(i, now)
+            if deadline is None or limit is None:
                 raise WriteRejected("NO_DEADLINE", f"task {task_id} has no deadline to extend")
-            if now > deadline:
+            if now > limit:
                 raise WriteRejected("DEADLINE_PASSED", "extensions must be requested in time")
             if proposed <= deadline:
                 raise WriteRejected("INVALID_DEADLINE", "the proposed deadline is not later")

@@ -23,7 +23,7 @@ from simulators.faults import FaultPlan
 from simulators.listing import list_changes
 from simulators.soap import Builder, SoapEndpoint, SoapFault
 from simulators.state import SimState
-from simulators.timeutil import iso_local, parse_instant
+from simulators.timeutil import iso_local, local_date, parse_instant
 
 NAMESPACE = "urn:tdnv:nhiemvu:1.0"
 SERVICE_PATH = "/tdnv/services/NhiemVuService"
@@ -50,7 +50,9 @@ def task_element(name: str, task: dict) -> etree._Element:
         _unit(B.sub(coordinating, "Unit"), unit.tracking_id, unit.name)
     _unit(B.sub(element, "MonitoringUnit"), *task["monitoring_unit"])
     if task["deadline"] is not None:
-        B.sub(element, "Deadline", iso_local(task["deadline"]))
+        B.sub(element, "Deadline", _deadline_text(task, task["deadline"]))
+    if task.get("original_deadline") is not None:
+        B.sub(element, "OriginalDeadline", _deadline_text(task, task["original_deadline"]))
     B.sub(element, "TaskClass", task["task_class"])
     B.sub(element, "Status", task["status"])
     B.sub(element, "Timeliness", task["timeliness"])
@@ -78,7 +80,7 @@ def task_element(name: str, task: dict) -> etree._Element:
         B.opt(evidence, "Abstract", e.get("abstract"))
     if task["late_mark"]:
         mark = B.sub(element, "LateMark")
-        B.sub(mark, "Deadline", iso_local(task["late_mark"]["deadline"]))
+        B.sub(mark, "Deadline", _deadline_text(task, task["late_mark"]["deadline"]))
         B.sub(mark, "MarkedAt", iso_local(task["late_mark"]["marked_at"]))
     for request in task["extensions"]:
         ext = B.sub(element, "ExtensionRequest")
@@ -86,7 +88,15 @@ def task_element(name: str, task: dict) -> etree._Element:
         B.sub(ext, "Reason", request["reason"])
         B.sub(ext, "ReceivedAt", iso_local(request["received_at"]))
         B.sub(ext, "Status", request["status"])
+        if request.get("decided_at") is not None:
+            B.sub(ext, "DecidedAt", iso_local(request["decided_at"]))
+            B.sub(ext, "GrantedDeadline", _deadline_text(task, request["granted_deadline"]))
     return element
+
+
+def _deadline_text(task: dict, instant: int) -> str:
+    """A deadline as this deployment holds it: a date (``2024-02-15``) or a full instant."""
+    return local_date(instant).isoformat() if task.get("deadline_is_date") else iso_local(instant)
 
 
 def _unit(parent: etree._Element, unit_id: str, name: str) -> None:

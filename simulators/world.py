@@ -48,6 +48,9 @@ class WorldConfig:
     start: int = local_midnight(date(2024, 2, 1)) + 8 * 3600  # 2024-02-01T08:00+07:00
     history_days: int = 120  # the `size` documents are spread over this many days before start
     horizon_days: int = 90  # documents keep arriving at the same rate this long after start
+    # Deployments whose tracking system keeps a deadline typed from a document's hanXuLy as a
+    # date (no hour): such a task is late only from the day after its deadline day.
+    deadlines_as_dates: bool = False
 
 
 @dataclass(frozen=True, slots=True)

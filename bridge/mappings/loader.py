@@ -108,6 +108,8 @@ TARGET_FIELDS: dict[str, frozenset[str]] = {
             "coordinating_units",
             "monitor_unit",
             "deadline",
+            "original_deadline",
+            "extended_at",
             "status",
             "completed_at",
             "revision",

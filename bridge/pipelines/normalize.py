@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from bridge.mappings.loader import FieldSpec, StreamMapping
 from bridge.mappings.units import UnitTable
-from bridge.pipelines import legacy_text, parsing
-from bridge.pipelines.calendar import LOCAL_TZ
+from bridge.pipelines import due, legacy_text, parsing
+from bridge.pipelines.calendar import LOCAL_TZ, CalendarError
+from bridge.pipelines.deadlines import DeadlinePolicy
 from bridge.schemas import (
     Assignment,
     Directive,
@@ -40,8 +41,19 @@ from bridge.schemas.limits import storable_json
 
 DATE_FIELDS = frozenset({"promulgation_date", "response_for_date", "source_date"})
 INSTANT_FIELDS = frozenset(
-    {"received_at", "issued_at", "stated_deadline", "created_at", "deadline", "completed_at"}
+    {
+        "received_at",
+        "issued_at",
+        "stated_deadline",
+        "created_at",
+        "deadline",
+        "completed_at",
+        "original_deadline",
+        "extended_at",
+    }
 )
+# Deadlines: a value without a time of day means the end of that working day (due.py).
+DEADLINE_FIELDS = frozenset({"stated_deadline", "deadline", "original_deadline"})
 TEXT_FIELDS = frozenset({"title", "abstract", "content", "assigning_text", "source_abstract"})
 
 
@@ -120,6 +132,18 @@ def read_instant(raw: Any, fmt: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
+def read_deadline(raw: Any, fmt: str | None, policy: DeadlinePolicy | None = None) -> datetime:
+    """A deadline: a value given as a date is the end of that working day (docs/domain.md §6,
+    "hạn D"); a value with a time of day is read as any instant."""
+    day = due.date_only(raw, fmt)
+    if day is None:
+        return read_instant(raw, fmt)
+    try:
+        return due.end_of_working_day(day, policy)
+    except CalendarError as exc:
+        raise ValueError(f"the end of the working day is unknown: {exc}") from None
+
+
 def read_date(raw: Any, fmt: str | None) -> date:
     if isinstance(raw, date) and not isinstance(raw, datetime):
         return raw
@@ -132,9 +156,12 @@ def read_date(raw: Any, fmt: str | None) -> date:
 class _Reader:
     """Reads canonical fields of one raw record through one mapping."""
 
-    def __init__(self, raw: dict[str, Any], mapping: StreamMapping) -> None:
+    def __init__(
+        self, raw: dict[str, Any], mapping: StreamMapping, policy: DeadlinePolicy | None = None
+    ) -> None:
         self.raw = raw
         self.mapping = mapping
+        self.policy = policy
 
     def has(self, name: str) -> bool:
         spec = self.mapping.fields.get(name)
@@ -159,6 +186,8 @@ class _Reader:
                 return self._code(name, spec, raw)
             if name in DATE_FIELDS:
                 return read_date(raw, spec.format)
+            if name in DEADLINE_FIELDS:
+                return read_deadline(raw, spec.format, self.policy)
             if name in INSTANT_FIELDS:
                 return read_instant(raw, spec.format)
         except (ValueError, TypeError) as exc:
@@ -364,6 +393,9 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
         ),
         monitor_unit_id=unit(reader.raw_value("monitor_unit")),
         deadline=deadline,
+        deadline_whole_day=deadline is not None and _given_as_date(reader, "deadline"),
+        original_deadline=reader.value("original_deadline"),
+        extended_at=_latest_instant(reader, "extended_at"),
         status=reader.value("status") or "not_started",
         completed_at=reader.value("completed_at"),
         # The model reads the number (and refuses text, fractions and out-of-range values,
@@ -374,17 +406,49 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
     )
 
 
+def _given_as_date(reader: _Reader, name: str) -> bool:
+    """The field's raw value is a date without a time of day (already read successfully)."""
+    spec = reader.mapping.fields[name]
+    try:
+        return due.date_only(spec.dig(reader.raw), spec.format) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _latest_instant(reader: _Reader, name: str) -> datetime | None:
+    """The latest of the instants a ``*`` path finds (one per extension request)."""
+    raw = reader.raw_value(name)
+    if not isinstance(raw, list):
+        return reader.value(name)
+    spec = reader.mapping.fields[name]
+    moments = []
+    for item in raw:
+        if item in (None, ""):
+            continue
+        try:
+            moments.append(read_instant(item, spec.format))
+        except (ValueError, TypeError) as exc:
+            raise FieldProblem(name, spec, item, f"not a valid date and time: {exc}") from None
+    return max(moments, default=None)
+
+
 # --- the entry point -----------------------------------------------------------------------
 
 
 def normalize(
-    raw: dict[str, Any], mapping: StreamMapping, units: UnitTable, *, seen_at: datetime
+    raw: dict[str, Any],
+    mapping: StreamMapping,
+    units: UnitTable,
+    *,
+    seen_at: datetime,
+    policy: DeadlinePolicy | None = None,
 ) -> Outcome:
     """One raw record → ``Normalized``, ``Rejected`` or ``SecretSkipped``; never raises for
-    anything the record contains."""
+    anything the record contains. ``policy`` places date-only deadlines (default: the
+    settings' ``[deadline_policy]``)."""
     if not isinstance(raw, dict):
         return Rejected(f"sha256:{content_hash(repr(raw))}", "record is not an object")
-    reader = _Reader(raw, mapping)
+    reader = _Reader(raw, mapping, policy)
 
     # The guard comes before anything else is read (see the module docstring).
     if secrecy_of(reader).is_secret:

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
 
-from bridge.pipelines import deadlines
+from bridge.pipelines import deadlines, due, extensions
 from bridge.pipelines.calendar import (
     LOCAL_TZ,
     CalendarError,
@@ -99,6 +99,7 @@ class TaskRow:
     deadline: datetime | None
     status: str
     completed_at: datetime | None
+    deadline_whole_day: bool = False  # given as a date: the whole day is on time
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,9 @@ def plan(
                     target_id=doc.source_id,
                     payload={
                         "document_id": doc.source_id,
-                        "deadline": computed.due.date().isoformat(),
+                        # iOffice/iDesk hold a date, read back as the end of that working
+                        # day (docs/domain.md §6): the local day of the computed deadline.
+                        "deadline": computed.due.astimezone(LOCAL_TZ).date().isoformat(),
                     },
                 )
             )
@@ -312,7 +315,9 @@ def _missing_year(what: str, exc: CalendarRangeError) -> str:
 def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tuple[str, bool]:
     completion = completed_at or task.completed_at
     started = task.status != TrackingStatus.NOT_STARTED.value
-    assessment = assess_task(task.deadline, completion, started, now)
+    assessment = assess_task(
+        task.deadline, completion, started, now, whole_day=task.deadline_whole_day
+    )
     return assessment.status.value, assessment.at_risk
 
 
@@ -426,7 +431,15 @@ def reconcile(
     with engine.connect() as conn:
         docs = [doc_from_row(row) for row in conn.execute(select(documents))]
         task_rows = [
-            TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status, r.completed_at)
+            TaskRow(
+                r.id,
+                r.source_id,
+                r.source_document_id,
+                r.deadline,
+                r.status,
+                r.completed_at,
+                r.deadline_whole_day,
+            )
             for r in conn.execute(select(tasks))
         ]
         texts: dict[tuple[str, str], str] = {}
@@ -435,10 +448,12 @@ def reconcile(
             texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
-    decided = plan(task_rows, incoming, outgoing, moment, texts, actions=actions)
+    policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
+    decided = plan(task_rows, incoming, outgoing, moment, texts, policy, actions)
     _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
     queries.replace_calendar_failures(engine, decided.failures, moment)
+    extensions.record_deadlines(engine, moment, policy)  # history and review milestones
     queued = {
         operation: queries.enqueue_outbox(
             engine, [item for item in decided.outbox if item.operation == operation], moment

@@ -71,13 +71,17 @@ class ReportItem:
     notes: str | None = None  # the unit's own words: reasons for lateness, proposals
     original_deadline: datetime | None = None  # before any extension; None when not known
     extended: bool = False
+    deadline_whole_day: bool = False  # given as a date: a completion that day is on time
 
     def work_started(self, moment: datetime) -> bool:
         started = self.started_at is not None and self.started_at <= moment
         return started or self.started_anyway
 
     def status_at(self, moment: datetime) -> DerivedStatus:
-        return derive_status(self.deadline, self.completed_at, self.work_started(moment), moment)
+        return derive_status(
+            self.deadline, self.completed_at, self.work_started(moment), moment,
+            whole_day=self.deadline_whole_day,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

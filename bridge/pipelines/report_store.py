@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from bridge.mappings.units import load_unit_table
-from bridge.pipelines import reconcile
+from bridge.pipelines import extensions, reconcile
 from bridge.pipelines.report_documents import AssignmentFacts, DocumentFacts
 from bridge.pipelines.report_tasks import DeadlineHistory, TaskFacts
 from bridge.schemas import LinkRole
@@ -75,21 +75,30 @@ def load_facts(conn: Connection) -> list[TaskFacts]:
                 has_source_link=t.id in received, response_issued_at=issued, response_code=code,
                 assigned_at=assigned.get(t.id),
                 coordinating_unit_ids=tuple(t.coordinating_unit_ids or ()),
+                deadline_whole_day=t.deadline_whole_day,
             )
         )  # fmt: skip
     return facts
 
 
 def task_deadline_history(conn: Connection) -> dict[str, DeadlineHistory]:
-    """Task source id → its original deadline and whether it was extended.
-
-    The store keeps no deadline history yet: ``tasks.deadline`` is the deadline in force and
-    nothing says it moved, so every task reads as not extended. This is the one function to
-    point at a deadline-history table once it exists; the counting already shows extended
-    items apart.
-    """
-    del conn  # nothing to read yet
-    return {}
+    """Task source id → its original deadline and whether it was extended, from the deadline
+    history reconcile keeps (``extensions.record_deadlines``): a task with extensions counted,
+    or whose original deadline differs from the one in force, was extended."""
+    original_of = extensions.originals(conn)
+    history: dict[str, DeadlineHistory] = {}
+    rows = conn.execute(
+        select(tasks.c.id, tasks.c.source_id, tasks.c.deadline, tasks.c.original_deadline,
+               tasks.c.extension_count)
+    )  # fmt: skip
+    for row in rows:
+        original = original_of.get(row.id) or row.original_deadline
+        extended = row.extension_count > 0 or (
+            original is not None and row.deadline is not None and original != row.deadline
+        )
+        if extended:
+            history[row.source_id] = DeadlineHistory(original, True)
+    return history
 
 
 def load_documents(conn: Connection) -> list[DocumentFacts]:

@@ -34,6 +34,7 @@ class TaskFacts:
     response_code: str | None = None  # "12/STTTT-VP", for people to find it
     assigned_at: datetime | None = None  # first directive on the source document
     coordinating_unit_ids: tuple[str, ...] = ()
+    deadline_whole_day: bool = False  # given as a date: a completion that day is on time
 
     @property
     def completed_at(self) -> datetime | None:
@@ -47,7 +48,9 @@ class TaskFacts:
 
     def status_at(self, moment: datetime) -> DerivedStatus:
         started = self.work_started(moment)
-        return assess_task(self.deadline, self.completed_at, started, moment).status
+        return assess_task(
+            self.deadline, self.completed_at, started, moment, whole_day=self.deadline_whole_day
+        ).status
 
 
 # The bridge's own early warning goes to the tracking system as a progress report, so it comes
@@ -88,6 +91,7 @@ def task_items(
                 coordinating_unit_ids=task.coordinating_unit_ids, notes=unit_notes(task.notes),
                 original_deadline=known.original_deadline if known else None,
                 extended=known.extended if known else False,
+                deadline_whole_day=task.deadline_whole_day,
             )
         )  # fmt: skip
     return items

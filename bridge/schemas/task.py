@@ -28,7 +28,19 @@ class Task(CanonicalModel):
     monitor_unit_id: Text | None = Field(
         default=None, max_length=SOURCE_ID, description="unit or person monitoring"
     )
-    deadline: Instant | None = Field(default=None, description="the tracking system's deadline")
+    deadline: Instant | None = Field(
+        default=None, description="the tracking system's deadline in force (after extensions)"
+    )
+    deadline_whole_day: bool = Field(
+        default=False,
+        description="the deadline was given as a date: a completion any time that day is on time",
+    )
+    original_deadline: Instant | None = Field(
+        default=None, description="the deadline before any extension, when the system shows it"
+    )
+    extended_at: Instant | None = Field(
+        default=None, description="when the latest extension was granted, as the system says"
+    )
     status: TrackingStatus = TrackingStatus.NOT_STARTED
     completed_at: Instant | None = Field(default=None, description="as the tracking system says")
     revision: int = Field(default=0, ge=0, le=INT_MAX)

@@ -124,6 +124,7 @@ documents = Table(
     Column("computed_deadline", UTCDateTime),
     Column("deadline_rule", String(16)),
     Column("deadline_explanation", Json),
+    Column("deadline_milestone", UTCDateTime, comment="review milestone of the deadline"),
     Column("changed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_documents_system_source"),
@@ -176,6 +177,15 @@ tasks = Table(
     Column("coordinating_unit_ids", Json, nullable=False),
     Column("monitor_unit_id", String(SOURCE_ID)),
     Column("deadline", UTCDateTime, comment="as the tracking system holds it"),
+    Column(
+        "deadline_whole_day",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="given as a date: a completion any time that day is on time",
+    ),
+    Column("original_deadline", UTCDateTime, comment="before any extension, as the system shows"),
+    Column("extended_at", UTCDateTime, comment="latest extension granted, as the system says"),
     Column("status", String(16), nullable=False, comment="as the tracking system shows it"),
     Column("completed_at", UTCDateTime, comment="as the tracking system says"),
     Column("revision", Integer, nullable=False, server_default="0"),
@@ -185,9 +195,24 @@ tasks = Table(
     Column("computed_deadline", UTCDateTime),
     Column("deadline_rule", String(16)),
     Column("deadline_explanation", Json),
+    Column("deadline_milestone", UTCDateTime, comment="review milestone of the deadline in force"),
+    Column("extension_count", Integer, nullable=False, server_default="0"),
     Column("changed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_tasks_system_source"),
+)
+
+deadline_history = Table(
+    "deadline_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("milestone", UTCDateTime, comment="review milestone of this deadline"),
+    Column("kind", String(16), nullable=False, comment="original | extension"),
+    Column("granted_at", UTCDateTime, comment="when the extension was granted (if known)"),
+    Column("seen_at", UTCDateTime, nullable=False, comment="when the bridge first saw it"),
+    UniqueConstraint("task_id", "deadline", name="uq_deadline_history_task_deadline"),
 )
 
 task_document_links = Table(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bridge import flows
+from bridge.pipelines import extensions
 from bridge.store import database, queries
 from bridge.store.queries import OutboxItem
 from bridge.store.tables import dead_letters, documents, outbox, runs, sync_cursors, tasks
@@ -239,6 +240,22 @@ def test_the_deadline_watch_lists_the_overdue_tasks_in_the_store(configured, sim
     assert len(listed) == min(overdue + at_risk, flows.MAX_ROWS)
     assert {row["Tình trạng"] for row in listed} <= {"Quá hạn", "Sắp đến hạn"}
     assert all(row["Hạn"] and row["Mã nhiệm vụ"].startswith("NV") for row in listed)
+
+
+def test_the_deadline_watch_lists_items_at_their_review_milestone(configured, sim):
+    assert flows.sync_system("ioffice", return_state=True).is_completed()
+    assert flows.sync_system("tracking", return_state=True).is_completed()
+    moment = datetime.fromisoformat(sim.now())
+    state = flows.deadline_watch(now=moment, return_state=True)
+    assert state.is_completed(), state.message
+    engine = database.connect(configured)
+    expected = extensions.review_due(engine, moment)
+    engine.dispose()
+    assert expected, "the simulated world has items a day before their deadline"
+    listed = artifacts(state)["deadline-watch-review"]
+    assert [row["Mã"] for row in listed] == [
+        f"{item.system}/{item.source_id}" for item in expected
+    ][: flows.MAX_ROWS]
 
 
 def test_the_deadline_watch_skips_a_day_off_when_scheduled(configured):

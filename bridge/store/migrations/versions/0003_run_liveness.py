@@ -1,15 +1,15 @@
 """Runs carry who runs them and when they last made progress, so a run whose process died is
 found and marked at the next start instead of staying "running" forever (issue 18).
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
