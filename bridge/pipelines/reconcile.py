@@ -38,25 +38,14 @@ from sqlalchemy import Engine, bindparam, select, update
 from bridge.pipelines import deadlines
 from bridge.pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
 from bridge.pipelines.parsing import parse_number_notation
+from bridge.pipelines.secret_answers import QUOTED as _QUOTED
+from bridge.pipelines.secret_answers import fold_code
 from bridge.pipelines.status import assess_task
 from bridge.schemas import LinkMethod, LinkRole, TrackingStatus
 from bridge.settings import AtRiskSettings
 from bridge.store import queries
 from bridge.store.queries import OutboxItem
 from bridge.store.tables import directives, documents, source_records, tasks
-
-# "văn bản số 1866/SXD-VP ngày 26/1/2024": the answered document quoted in an abstract.
-_QUOTED = re.compile(
-    r"số\s+(?P<code>\d{1,6}(?:/\d{4})?/[^\s,;]+)(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?",
-    re.IGNORECASE,
-)
-
-
-def fold_code(number: str, notation: str) -> tuple[str, str]:
-    """Number and notation as compared across systems: no leading zeros, upper case, Đ→D."""
-    folded = unicodedata.normalize("NFC", notation).upper().replace("Đ", "D").replace(" ", "")
-    return str(int(number)) if number.isdigit() else number.upper(), folded
-
 
 @dataclass(frozen=True)
 class Doc:
