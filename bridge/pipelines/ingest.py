@@ -38,6 +38,7 @@ from bridge.pipelines.normalize import (
 from bridge.schemas import Directive, Document, Task
 from bridge.store import queries
 from bridge.store.queries import DeadLetter, Page, SourceRecord
+from bridge.store.secret_digests import SecretRecord
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
     secret_skipped: int = 0
+    secret_purged: int = 0
     pages: int = 0
 
     def as_run_counters(self) -> dict[str, int]:
@@ -62,6 +64,7 @@ class RunCounts:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "secret_skipped": self.secret_skipped,
+            "secret_purged": self.secret_purged,
         }
 
 
@@ -72,12 +75,11 @@ class _PageBuilder:
     page: Page
     counts: RunCounts
     known: dict[str, str]
+    kind: str
 
     def add(self, raw: dict[str, Any], digest: str, outcome: Any) -> None:
         if isinstance(outcome, SecretSkipped):
-            # Nothing of the record is kept: not its payload, not its id.
-            self.page.secret_skips[(outcome.unit_id, outcome.day)] += 1
-            self.counts.secret_skipped += 1
+            _add_secret(self.page, self.counts, outcome, self.kind)
             return
         if isinstance(outcome, Rejected):
             self.page.dead_letters.append(DeadLetter(outcome.source_id, outcome.reason, raw))
@@ -100,6 +102,19 @@ class _PageBuilder:
         elif isinstance(record, Task):
             self.page.tasks.append(record)
         self.page.assignments.extend(outcome.assignments)
+
+
+def _kind(mapping: StreamMapping) -> str:
+    return f"document:{mapping.direction}" if mapping.model == "document" else mapping.model
+
+
+def _add_secret(page: Page, counts: RunCounts, outcome: SecretSkipped, kind: str) -> None:
+    """Nothing of a secret record is kept: the store turns its identity into a keyed digest
+    (counted once per document, earlier rows purged) and drops the rest."""
+    page.secrets.append(
+        SecretRecord(outcome.unit_id, outcome.day, kind, outcome.identity, outcome.answers)
+    )
+    counts.secret_skipped += 1
 
 
 def parse_marker(marker: str | None) -> datetime | None:
@@ -137,13 +152,15 @@ def ingest_pages(
             marker = min(parse_marker(raw_page.marker), run_started_at)
             builder.page.cursor = marker.isoformat()
         if not dry_run:
-            queries.write_page(engine, builder.page, now())
+            secret = queries.write_page(engine, builder.page, now())
+            counts.secret_purged += secret.purged
         if progress:
             progress(counts)
     log.info(
-        "%s/%s: fetched %d, new %d, changed %d, unchanged %d, rejected %d, secret skipped %d",
+        "%s/%s: fetched %d, new %d, changed %d, unchanged %d, rejected %d, secret skipped %d,"
+        " purged as now secret %d",
         system, stream, counts.fetched, counts.new, counts.changed, counts.unchanged,
-        counts.rejected, counts.secret_skipped,
+        counts.rejected, counts.secret_skipped, counts.secret_purged,
     )  # fmt: skip
     return counts
 
@@ -170,7 +187,7 @@ def _build_page(
 
     with engine.connect() as conn:
         known = queries.known_hashes(conn, mapping.system, mapping.stream, list(readable))
-    builder = _PageBuilder(page, counts, known)
+    builder = _PageBuilder(page, counts, known, _kind(mapping))
     for source_id, (raw, digest) in readable.items():
         if known.get(source_id) == digest:
             counts.unchanged += 1
@@ -197,8 +214,7 @@ def _bad_record(
         # normalize decides secrecy before anything else, whatever else is wrong.
         outcome = normalize(item.raw, mapping, units, seen_at=seen_at)
         if isinstance(outcome, SecretSkipped):
-            page.secret_skips[(outcome.unit_id, outcome.day)] += 1
-            counts.secret_skipped += 1
+            _add_secret(page, counts, outcome, _kind(mapping))
             return
     source_id = item.source_id or f"sha256:{content_hash(repr(item.raw))}"
     reason, payload = item.reason, None

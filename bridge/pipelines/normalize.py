@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from bridge.mappings.loader import FieldSpec, StreamMapping
 from bridge.mappings.units import UnitTable
-from bridge.pipelines import legacy_text, parsing, secret_answers, secrecy
+from bridge.pipelines import legacy_text, parsing, secrecy, secret_answers
 from bridge.pipelines.calendar import LOCAL_TZ
 from bridge.schemas import (
     Assignment,
@@ -201,7 +201,9 @@ def secrecy_of(reader: _Reader) -> Secrecy:
                 level = Secrecy.TOP_SECRET
             if level.is_secret:
                 return level
-    texts = [reader.raw_value("marks")] + [spec.dig(reader.raw) for spec in reader.mapping.stamp_fields]
+    texts = [reader.raw_value("marks")] + [
+        spec.dig(reader.raw) for spec in reader.mapping.stamp_fields
+    ]
     level = Secrecy.NONE
     for value in texts:
         for text in value if isinstance(value, list) else [value]:
@@ -259,7 +261,11 @@ def _secret_skip(reader: _Reader, units: UnitTable, seen_at: datetime) -> Secret
         canonical = json.dumps(reader.raw, sort_keys=True, default=str)
         digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
         identity = (mapping.system, mapping.stream, f"sha256:{digest}")
-    answers = secret_answers.answered_by(reader.raw, mapping) if mapping.direction == "outgoing" else frozenset()
+    answers = (
+        secret_answers.answered_by(reader.raw, mapping)
+        if mapping.direction == "outgoing"
+        else frozenset()
+    )
     return SecretSkipped(unit_id=unit or "", day=day, identity=identity, answers=answers)
 
 

@@ -25,8 +25,6 @@ The decisions are pure (``plan``); ``reconcile`` loads the store, plans and writ
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from bridge.settings import AtRiskSettings
 from bridge.store import queries
 from bridge.store.queries import OutboxItem
 from bridge.store.tables import directives, documents, source_records, tasks
+
 
 @dataclass(frozen=True)
 class Doc:

@@ -92,7 +92,9 @@ def answered_by(raw: dict[str, Any], mapping: StreamMapping) -> frozenset[Form]:
     return frozenset(forms)
 
 
-def forms_of_source(system: str, source_id: str, number: str, notation: str, day: date) -> set[Form]:
+def forms_of_source(
+    system: str, source_id: str, number: str, notation: str, day: date
+) -> set[Form]:
     """The forms under which a reply to this incoming document would have been noted."""
     code = fold_code(number, notation)
     return {

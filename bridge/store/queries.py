@@ -23,6 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge.schemas import Assignment, Directive, Document, OutboxState, Task
 from bridge.store import rows as to_row
+from bridge.store import secret_digests
+from bridge.store.secret_digests import SecretOutcome, SecretRecord
 from bridge.store.tables import (
     assignments,
     dead_letters,
@@ -76,6 +78,9 @@ class Page:
     tasks: list[Task] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     secret_skips: Counter[tuple[str, date]] = field(default_factory=Counter)
+    # Secret records met on the page: counted once per document (not per read) into
+    # ``secret_skips`` and purged from every table (store/secret_digests.py).
+    secrets: list[SecretRecord] = field(default_factory=list)
     cursor: str | None = None
     # Records read cleanly on this page (new, changed or unchanged): an open dead letter of
     # one of them was a passing fault (a truncated or corrupted page) and is resolved.
@@ -166,9 +171,11 @@ def get_cursor(conn: Connection, system: str, stream: str) -> str | None:
     return conn.execute(query).scalar_one_or_none()
 
 
-def write_page(engine: Engine, page: Page, now: datetime) -> None:
-    """Write one page and move its cursor, atomically (see the module docstring)."""
+def write_page(engine: Engine, page: Page, now: datetime) -> SecretOutcome:
+    """Write one page and move its cursor, atomically (see the module docstring); returns what
+    the page's secret records did (documents counted for the first time, records purged)."""
     with engine.begin() as conn:
+        secret = secret_digests.record(conn, page.system, page.secrets, now)
         _upsert(
             conn,
             source_records,
@@ -239,7 +246,7 @@ def write_page(engine: Engine, page: Page, now: datetime) -> None:
             secret_skips,
             [
                 {"system": page.system, "unit_id": unit, "day": day, "count": count}
-                for (unit, day), count in sorted(page.secret_skips.items())
+                for (unit, day), count in sorted((page.secret_skips + secret.counted).items())
             ],
             key=("system", "unit_id", "day"),
             add_to=("count",),
@@ -258,6 +265,7 @@ def write_page(engine: Engine, page: Page, now: datetime) -> None:
                 ],
                 key=("system", "stream"),
             )
+    return secret
 
 
 def _resolve_healed(conn: Connection, page: Page, now: datetime) -> None:
@@ -465,6 +473,7 @@ RUN_COUNTERS = (
     "unchanged",
     "rejected",
     "secret_skipped",
+    "secret_purged",
     "pushed",
     "failed",
 )
