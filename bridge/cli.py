@@ -325,7 +325,7 @@ def _run_failures(args: argparse.Namespace) -> int:
         print("No failures.")
         return 0
     for failure in failures:
-        tag = ("L" if failure.kind == "dead_letter" else "O") + str(failure.id)
+        tag = {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O") + str(failure.id)
         print(
             f"{tag:<7} {failure.where}  ({failure.count}x, last {failure.last_seen:%Y-%m-%d %H:%M})"
         )

@@ -96,12 +96,15 @@ def _local(moment: datetime | None, settings: BridgeSettings) -> str:
 
 def failure_tag(failure: Failure) -> str:
     """The id `bridge failures --retry` takes: L<id> for a dead letter, O<id> for the outbox."""
-    return ("L" if failure.kind == "dead_letter" else "O") + str(failure.id)
+    prefix = {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O")
+    return prefix + str(failure.id)
 
 
 def retry_command(failure: Failure) -> str:
     """The exact command (and the Prefect run) that retries ``failure``."""
     tag = failure_tag(failure)
+    if failure.kind == "secret_answer":
+        return "không thử lại: đơn vị báo cáo kết quả qua kênh mật"
     if failure.kind != "dead_letter":
         return f"bridge failures --retry {tag} rồi bridge push (hoặc chạy push-updates)"
     # queries.list_failures names a dead letter "system/stream source_id".
@@ -141,6 +144,12 @@ class FailureWatch:
         return met, new
 
 
+_FAILURE_KINDS = {
+    "dead_letter": "Bản ghi không đọc được",
+    "secret_answer": "Nhiệm vụ có văn bản trả lời mật",
+}
+
+
 def publish_failures(
     met: list[Failure], new: list[Failure], settings: BridgeSettings, flow_name: str
 ) -> None:
@@ -149,11 +158,9 @@ def publish_failures(
     rows = [
         {
             "Mã": failure_tag(f),
-            "Loại": "Bản ghi không đọc được"
-            if f.kind == "dead_letter"
-            else "Cập nhật không gửi được",
+            "Loại": _FAILURE_KINDS.get(f.kind, "Cập nhật không gửi được"),
             "Ở đâu": f.where,
-            "Lý do": f.reason,
+            "Lý do": queries.CLASSIFIED_REPLY_VI if f.kind == "secret_answer" else f.reason,
             "Số lần": f.count,
             "Lần cuối": _local(f.last_seen, settings),
             "Mới": "mới" if failure_tag(f) in fresh else "",

@@ -26,7 +26,7 @@ The decisions are pure (``plan``); ``reconcile`` loads the store, plans and writ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,11 +37,11 @@ from bridge.pipelines import deadlines
 from bridge.pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
 from bridge.pipelines.parsing import parse_number_notation
 from bridge.pipelines.secret_answers import QUOTED as _QUOTED
-from bridge.pipelines.secret_answers import fold_code
+from bridge.pipelines.secret_answers import fold_code, forms_of_source
 from bridge.pipelines.status import assess_task
 from bridge.schemas import LinkMethod, LinkRole, TrackingStatus
 from bridge.settings import AtRiskSettings
-from bridge.store import queries
+from bridge.store import queries, secret_digests
 from bridge.store.queries import OutboxItem
 from bridge.store.tables import directives, documents, source_records, tasks
 
@@ -116,6 +116,9 @@ class Plan:
     ambiguous: list[str] = field(default_factory=list)
     unlinked: list[str] = field(default_factory=list)
     deadlines: dict[int, deadlines.DeadlineResult] = field(default_factory=dict)
+    # Tasks whose answer is a secret document: nothing is pushed for them; each shows as the
+    # failure "answer is secret: report through the secret channel" (secret_answers.py).
+    secret_answers: list[int] = field(default_factory=list)
 
 
 # --- pure decisions ------------------------------------------------------------------------
@@ -193,6 +196,7 @@ def plan(
     directive_texts: dict[tuple[str, str], str] | None = None,
     policy: deadlines.DeadlinePolicy = deadlines.DEFAULT_POLICY,
     actions: AtRiskActions = AtRiskActions(),
+    secretly_answered: Callable[[Doc], bool] = lambda _doc: False,
 ) -> Plan:
     result = Plan()
     by_key: dict[tuple, list[Doc]] = defaultdict(list)
@@ -224,6 +228,11 @@ def plan(
         completed_at = response.issued_at if response and response.issued_at else None
         result.statuses[task.id] = _status(task, completed_at, now)
         answered = response is not None and completed_at is not None and completed_at <= now
+        if response is None and secretly_answered(source):
+            # Answered by a secret document: never pushed, no early warning either; the unit
+            # reports through the secret channel.
+            result.secret_answers.append(task.id)
+            continue
         if answered and task.status != TrackingStatus.DONE.value:
             result.outbox.append(_completion(task, response))
         elif not answered and result.statuses[task.id][1]:
@@ -351,6 +360,7 @@ class ReconcileReport:
     unlinked: list[str]
     warnings_queued: int = 0
     extensions_queued: int = 0
+    secret_answers: int = 0
 
 
 def doc_from_row(row: Any) -> Doc:
@@ -384,7 +394,10 @@ def reconcile(
             texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
-    decided = plan(task_rows, incoming, outgoing, moment, texts, actions=actions)
+    decided = plan(
+        task_rows, incoming, outgoing, moment, texts, actions=actions,
+        secretly_answered=_secret_answer_lookup(engine, moment),
+    )  # fmt: skip
     _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
     queued = {
@@ -405,7 +418,23 @@ def reconcile(
         unlinked=decided.unlinked,
         warnings_queued=queued["report_progress"],
         extensions_queued=queued["request_extension"],
+        secret_answers=len(decided.secret_answers),
     )
+
+
+def _secret_answer_lookup(engine: Engine, now: datetime) -> Callable[[Doc], bool]:
+    """Whether a secret reply answers this source document: its forms' digests looked up
+    among those the guard noted (secret_answers.py, store/secret_digests.py)."""
+    with engine.begin() as conn:
+        key, noted = secret_digests.answer_digests(conn, now)
+    if not noted:
+        return lambda _doc: False
+
+    def lookup(doc: Doc) -> bool:
+        forms = forms_of_source(doc.system, doc.source_id, doc.number, doc.notation, doc.day)
+        return any(secret_digests.digest(key, form) in noted for form in forms)
+
+    return lookup
 
 
 def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
@@ -446,6 +475,17 @@ def _write(engine: Engine, decided: Plan, now: datetime) -> None:
     ]  # fmt: skip
     with engine.begin() as conn:
         queries.upsert_links(conn, links)
+        flagged = decided.secret_answers
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.in_(flagged), tasks.c.secret_answer_at.is_(None))
+            .values(secret_answer_at=now)
+        )
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.not_in(flagged), tasks.c.secret_answer_at.is_not(None))
+            .values(secret_answer_at=None)
+        )
         if statuses:
             conn.execute(
                 update(tasks)

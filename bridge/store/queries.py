@@ -572,11 +572,17 @@ def render_summary(summary: StoreSummary) -> str:
 # --- failures ------------------------------------------------------------------------------
 
 
+# A task answered by a secret document: named by the task only (docs/domain.md §3). The
+# Vietnamese line is what officials read in the artifact; the English one, the CLI and logs.
+CLASSIFIED_REPLY = "answer is secret: report through the secret channel"
+CLASSIFIED_REPLY_VI = "văn bản trả lời là văn bản mật: báo cáo qua kênh mật"
+
+
 @dataclass(frozen=True)
 class Failure:
     """A dead letter or a dead outbox row, as `bridge failures` and the flows show it."""
 
-    kind: str  # "dead_letter" | "outbox"
+    kind: str  # "dead_letter" | "outbox" | "secret_answer"
     id: int
     where: str
     reason: str
@@ -595,6 +601,11 @@ def list_failures(engine: Engine) -> list[Failure]:
             select(outbox)
             .where(outbox.c.state == OutboxState.DEAD.value)
             .order_by(outbox.c.updated_at.desc())
+        ).all()
+        secret = conn.execute(
+            select(tasks.c.id, tasks.c.source_id, tasks.c.secret_answer_at)
+            .where(tasks.c.secret_answer_at.is_not(None))
+            .order_by(tasks.c.id)
         ).all()
     failures = [
         Failure(
@@ -618,6 +629,11 @@ def list_failures(engine: Engine) -> list[Failure]:
         )
         for r in dead
     ]
+    failures += [
+        Failure("secret_answer", r.id, f"tracking task {r.source_id}", CLASSIFIED_REPLY,
+                r.secret_answer_at, 1)
+        for r in secret
+    ]  # fmt: skip
     return failures
 
 
