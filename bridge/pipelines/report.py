@@ -20,7 +20,8 @@ The facts, and where they come from in the store:
   part is today's view).
 * unit: the task's lead unit (chủ trì), already a canonical unit id.
 * secret documents: only the counts in ``secret_skips`` whose day falls in the period. That day
-  is when the bridge saw them, so a backfill counts them in the period it ran.
+  is the day the document was received (a reply: issued; a directive: written), each document
+  counted once however often it is read (store/secret_digests.py).
 
 The counting (``count_report``) is pure over plain rows; ``load_facts`` and ``build_report``
 are the thin layer that reads the store.

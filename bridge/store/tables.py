@@ -268,7 +268,7 @@ secret_skips = Table(
     metadata,
     Column("system", String(SYSTEM), primary_key=True),
     Column("unit_id", String(SOURCE_ID), primary_key=True, comment="'' when not known"),
-    Column("day", Date, primary_key=True, comment="local day the documents were seen"),
+    Column("day", Date, primary_key=True, comment="local day the documents were received"),
     Column("count", Integer, nullable=False),
 )
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,9 +104,14 @@ def expected_status(deadline, completed, started: bool, at: datetime) -> str:
 def expected_figures(sim, period: Period, at: datetime, unit: str | None = None) -> dict:
     units = canonical_units(sim)
     received = {d["id"]: ts(d["received_at"]) for d in sim.ground_truth("documents")}
-    answered = {o["task_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing")}
+    # A secret reply is never stored: the bridge knows no completion time for its task.
+    answered = {
+        o["task_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing") if not o["secrecy"]
+    }
     directed: dict[int, datetime] = {}
     for d in sim.ground_truth("directives"):
+        if d["secrecy"]:
+            continue  # never stored, so it cannot show that work started
         created = ts(d["created_at"])
         directed[d["document_id"]] = min(created, directed.get(d["document_id"], created))
     figures: dict[str, dict[str, int]] = {}
@@ -170,25 +175,54 @@ def test_the_sample_holds_every_status_and_a_real_rate(world):
     assert total.on_time_rate == pytest.approx(sum(r["done_on_time"] for r in truth) / settled)
 
 
-def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world):
-    units = canonical_units(world.sim)
-    secret = [d for d in world.sim.ground_truth("documents") if d["secrecy"]]
-    assert secret, "the world should hold a few secret documents"
-    by_unit: dict[str, int] = {}
-    for d in secret:
-        unit_id = units[d["main_unit"]][0]
-        by_unit[unit_id] = by_unit.get(unit_id, 0) + 1
-    # The bridge saw them today, in real time: a range from the world's start to today.
-    today = datetime.now(LOCAL_TZ).date()
-    period = parse_period(f"2023-10-01..{today.isoformat()}")
-    built = report.build_report(world.engine, period, now=datetime.now(UTC))
-    assert built.total.secret_excluded == len(secret)
-    assert {r.unit_id: r.secret_excluded for r in built.units if r.secret_excluded} == by_unit
-    # Nothing else of them: their ids are nowhere in the figures.
-    secret_ids = {str(d["id"]) for d in secret}
-    assert not secret_ids & {t.source_id for t in built.late}
-    # And a period of the simulated past holds none of them.
-    assert report.build_report(world.engine, parse_period("2024-01")).total.secret_excluded == 0
+def secret_counts(sim) -> dict[tuple[str, date], int]:
+    """(canonical unit, local day received) → secret documents, from the ground truth: incoming
+    documents on the day received, replies on the day issued, directives on the day written."""
+    units = canonical_units(sim)
+    documents = {d["id"]: d for d in sim.ground_truth("documents")}
+    counted: dict[tuple[str, date], int] = {}
+
+    def count(unit_key: str, instant: str) -> None:
+        key = (units[unit_key][0], datetime.fromisoformat(instant).astimezone(LOCAL_TZ).date())
+        counted[key] = counted.get(key, 0) + 1
+
+    for d in documents.values():
+        if d["secrecy"]:
+            count(d["main_unit"], d["received_at"])
+    for o in sim.ground_truth("outgoing"):
+        if o["secrecy"]:
+            count(documents[o["answers_document_id"]]["main_unit"], o["issued_at"])
+    for d in sim.ground_truth("directives"):
+        if d["secrecy"]:
+            count(d["main_unit"], d["created_at"])
+    return counted
+
+
+def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_received(world):
+    truth = secret_counts(world.sim)
+    kinds = [
+        [d for d in world.sim.ground_truth(kind) if d["secrecy"]]
+        for kind in ("documents", "outgoing", "directives")
+    ]
+    assert all(kinds), "the world should hold secret documents, replies and directives"
+    with world.engine.connect() as conn:
+        stored = {(r.unit_id, r.day): r.count for r in report.load_secret_skips(conn)}
+    # Synced twice (the second sync re-reads the overlap): still once per document.
+    assert stored == truth
+    for text in ("2023-Q4", "2024-01"):
+        period = parse_period(text)
+        built = report.build_report(world.engine, period, now=world.now)
+        in_period = {
+            key: n for key, n in truth.items() if period.first_day <= key[1] <= period.last_day
+        }
+        assert built.total.secret_excluded == sum(in_period.values())
+        by_unit: dict[str, int] = {}
+        for (unit_id, _), n in in_period.items():
+            by_unit[unit_id] = by_unit.get(unit_id, 0) + n
+        assert {r.unit_id: r.secret_excluded for r in built.units if r.secret_excluded} == by_unit
+        # Nothing else of them: their ids are nowhere in the figures.
+        secret_ids = {str(d["id"]) for kind in kinds for d in kind}
+        assert not secret_ids & {t.source_id for t in built.late}
 
 
 # --- mismatches --------------------------------------------------------------------------
@@ -196,7 +230,11 @@ def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world
 
 def test_mismatches_and_their_causes_equal_the_ground_truth(world):
     found = mismatch.find_in_store(world.engine, now=world.now)
-    answered = {o["task_id"]: ts(o["issued_at"]) for o in world.sim.ground_truth("outgoing")}
+    answered = {
+        o["task_id"]: ts(o["issued_at"])
+        for o in world.sim.ground_truth("outgoing")
+        if not o["secrecy"]  # never stored: the bridge cannot see that task answered
+    }
     tasks = list(world.sim.ground_truth("tasks"))
     expected = {}
     for t in tasks:

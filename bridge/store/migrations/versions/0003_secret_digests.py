@@ -61,6 +61,14 @@ def upgrade() -> None:
                 "(none of it kept)",
             )
         )
+    with op.batch_alter_table("secret_skips") as batch:
+        batch.alter_column(
+            "day",
+            existing_type=sa.Date(),
+            comment="local day the documents were received",
+            existing_comment="local day the documents were seen",
+            existing_nullable=False,
+        )
     with op.batch_alter_table("runs") as batch:
         batch.add_column(
             sa.Column("secret_purged", sa.Integer(), server_default="0", nullable=False)
