@@ -124,6 +124,30 @@ def install_redaction() -> None:
 
 install_redaction()
 
+
+# Libraries whose DEBUG output is whole pages or request lines: zeep's transport writes every
+# SOAP envelope it sends and receives (secret documents included), urllib3 every URL with its
+# query. They are capped at INFO whatever level the process runs at (docs/secrecy.md).
+TRANSPORT_LOGGERS = ("zeep.transports", "urllib3", "urllib3.connectionpool")
+
+
+def _below_info(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.INFO
+
+
+def cap_transport_loggers() -> None:
+    """Level INFO and a filter on each transport logger: the level keeps DEBUG records from
+    being made, the filter drops them even if someone lowers the level later."""
+    for name in TRANSPORT_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+        if _below_info not in logger.filters:
+            logger.addFilter(_below_info)
+
+
+cap_transport_loggers()
+
 # --- errors ------------------------------------------------------------------------------
 
 
@@ -426,7 +450,7 @@ class HttpClient:
         """The body as JSON, or a ``ContractError`` naming what was wrong with it."""
         try:
             return response.json()
-        except ValueError:
+        except ValueError as exc:
             # A cut-off body is usually a dropped connection: worth another try.
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) != len(response.content):
@@ -436,6 +460,11 @@ class HttpClient:
                     f"truncated body ({len(response.content)} of {declared} bytes)",
                     record=record,
                 ) from None
+            # Where and how long, never what: the body may begin with a secret document.
+            where = f" at character {exc.pos}" if hasattr(exc, "pos") else ""
             raise ContractError(
-                self.system, operation, f"body is not JSON: {response.text[:120]!r}", record=record
+                self.system,
+                operation,
+                f"body is not JSON ({len(response.content)} bytes, unreadable{where})",
+                record=record,
             ) from None

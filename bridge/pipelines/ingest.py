@@ -208,7 +208,7 @@ def _bad_record(
     """A record the connector could not read: a dead letter, unless it may be secret.
 
     The secrecy guard applies here too: a readable object goes through the same check as any
-    record, and unreadable text that mentions a secrecy level keeps no payload at all.
+    record, and unreadable text keeps no payload at all (its length only).
     """
     if isinstance(item.raw, dict):
         # normalize decides secrecy before anything else, whatever else is wrong.
@@ -216,22 +216,27 @@ def _bad_record(
         if isinstance(outcome, SecretSkipped):
             _add_secret(page, counts, outcome, _kind(mapping))
             return
-    source_id = item.source_id or f"sha256:{content_hash(repr(item.raw))}"
+    source_id = item.source_id or f"sha256:{_unreadable_hash(item.raw)}"
     reason, payload = item.reason, None
     if isinstance(item.raw, dict):
-        payload = item.raw
-    elif "mật" in _printable(item.raw).lower():
-        reason += " (payload withheld: it may belong to a secret document)"
+        payload = item.raw  # normalize's guard above found no secrecy mark in it
     else:
-        payload = {"raw": _printable(item.raw)}
+        # Text that is not a record cannot be searched for a secrecy mark reliably (a stamp
+        # may be cut, encoded or spaced), so none of it is kept: where and how long, never what.
+        reason += f" ({_length(item.raw)}; content withheld: it may belong to a secret document)"
     page.dead_letters.append(DeadLetter(source_id, reason, payload))
     counts.rejected += 1
 
 
-def _printable(raw: Any) -> str:
-    if isinstance(raw, bytes):
-        return raw[:4000].decode("utf-8", errors="replace")
-    return str(raw)[:4000]
+def _length(raw: Any) -> str:
+    if isinstance(raw, bytes | bytearray):
+        return f"{len(raw)} bytes"
+    return f"{len(str(raw))} characters"
+
+
+def _unreadable_hash(raw: Any) -> str:
+    data = raw if isinstance(raw, bytes | bytearray) else repr(raw).encode("utf-8", "replace")
+    return content_hash(data.hex())
 
 
 def resume_marker(
