@@ -149,7 +149,23 @@ def purge(conn: Connection, secret: SecretRecord) -> int:
             )
             deleted += conn.execute(delete(documents).where(documents.c.id.in_(ids))).rowcount
         if direction == "incoming":
-            # The leaders' directives on it quote it: they go with it.
+            # The leaders' directives on it quote it: they go with it, raw records included
+            # (the directive stream is called "directives" in every mapping).
+            quoting = list(
+                conn.execute(
+                    select(directives.c.source_id).where(
+                        directives.c.system == system, directives.c.document_source_id == source_id
+                    )
+                ).scalars()
+            )
+            for table in (source_records, dead_letters):
+                deleted += conn.execute(
+                    delete(table).where(
+                        table.c.system == system,
+                        table.c.stream == "directives",
+                        table.c.source_id.in_(quoting),
+                    )
+                ).rowcount
             deleted += _delete(conn, directives, system=system, document_source_id=source_id)
             deleted += _delete(conn, assignments, system=system, document_source_id=source_id)
             deleted += _delete_outbox(conn, f"deadline:{system}:{source_id}", None)
