@@ -1,10 +1,10 @@
 """Raw record + mapping → canonical model, a rejection naming field and value, or a secret skip.
 
-This is the boundary DESIGN.md draws for secret documents: a record marked Mật, Tối mật or
-Tuyệt mật (by its secrecy field or by a mark in its header) is recognised *first*, before any
-other field is read, and leaves this step only as a count per system, unit and day. Nothing of
-it is returned, logged or stored, not even in a dead letter. A secrecy code the mapping does not
-know is treated as secret: losing a document from sync is recoverable, leaking one is not.
+This is the boundary the design draws for secret documents (docs/domain.md §3): on every
+stream, a record marked Mật, Tối mật or Tuyệt mật (by its secrecy field or by a stamp in its
+header fields) is recognised *first* by the guard (secrecy_guard.py), before any other field is
+read, and leaves this step only as a ``SecretSkipped``: a count per system, unit and day
+received. Nothing of it is returned, logged or stored, not even in a dead letter.
 
 Every other problem becomes a ``Rejected`` whose reason names the record, the field (canonical
 name and the raw path) and the value, for the dead-letter table; the batch goes on.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from bridge.mappings.loader import FieldSpec, StreamMapping
 from bridge.mappings.units import UnitTable
-from bridge.pipelines import legacy_text, parsing, secrecy, secret_answers
+from bridge.pipelines import legacy_text, parsing, secrecy_guard
 from bridge.pipelines.calendar import LOCAL_TZ
+from bridge.pipelines.secrecy_guard import SecretSkipped
 from bridge.schemas import (
     Assignment,
     Directive,
@@ -31,7 +32,6 @@ from bridge.schemas import (
     DocumentKey,
     DocumentType,
     HandlerRole,
-    Secrecy,
     Signer,
     Task,
     describe_validation_error,
@@ -59,22 +59,6 @@ class Normalized:
 class Rejected:
     source_id: str
     reason: str
-
-
-@dataclass(frozen=True)
-class SecretSkipped:
-    """All that leaves normalize of a secret document: where and when to count it.
-
-    ``identity`` (system, stream and source id, or the content hash when the record has no id)
-    and ``answers`` (what a secret reply answers, in the forms reconcile links by) exist only
-    in memory, to be turned into keyed digests by the store (``store/secret_digests.py``); they
-    are kept out of ``repr`` and equality so no log or message can ever print them.
-    """
-
-    unit_id: str
-    day: date
-    identity: tuple[str, ...] = field(default=(), repr=False, compare=False)
-    answers: frozenset[tuple[str, ...]] = field(default=frozenset(), repr=False, compare=False)
 
 
 Outcome = Normalized | Rejected | SecretSkipped
@@ -183,90 +167,6 @@ def _as_list(raw: Any) -> list[str]:
         return []
     items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")
     return [str(item).strip() for item in items if str(item).strip()]
-
-
-# --- the secrecy guard ---------------------------------------------------------------------
-
-
-def secrecy_of(reader: _Reader) -> Secrecy:
-    """Secrecy by field, then by header mark; an unknown secrecy code counts as secret."""
-    spec = reader.mapping.fields.get("secrecy")
-    if spec is not None:
-        raw = spec.dig(reader.raw)
-        if raw not in (None, ""):
-            translated = reader.mapping.translate(spec.codes, raw) if spec.codes else str(raw)
-            try:
-                level = Secrecy(translated) if translated else Secrecy.TOP_SECRET
-            except ValueError:
-                level = Secrecy.TOP_SECRET
-            if level.is_secret:
-                return level
-    texts = [reader.raw_value("marks")] + [
-        spec.dig(reader.raw) for spec in reader.mapping.stamp_fields
-    ]
-    level = Secrecy.NONE
-    for value in texts:
-        for text in value if isinstance(value, list) else [value]:
-            found = secrecy.find_secrecy(text) if isinstance(text, str) else None
-            if found is not None and _RANK[Secrecy(found)] > _RANK[level]:
-                level = Secrecy(found)
-    return level
-
-
-_RANK = {Secrecy.NONE: 0, Secrecy.CONFIDENTIAL: 1, Secrecy.SECRET: 2, Secrecy.TOP_SECRET: 3}
-# The day a secret record is counted under: the day it was received, or for records that are
-# not received (replies, directives, tasks) the day they came into being; the wall clock only
-# when the record says none of these (docs/domain.md §3: counts per day received).
-_DAY_FIELDS = ("received_at", "issued_at", "created_at", "promulgation_date")
-
-
-def _secret_day(reader: _Reader, seen_at: datetime) -> date:
-    for name in _DAY_FIELDS:
-        spec = reader.mapping.fields.get(name)
-        raw = spec.dig(reader.raw) if spec else None
-        if raw in (None, ""):
-            continue
-        try:
-            if name == "promulgation_date":
-                return read_date(raw, spec.format)
-            return read_instant(raw, spec.format).astimezone(LOCAL_TZ).date()
-        except (ValueError, TypeError, OverflowError):
-            continue  # unreadable: try the next; never reported (the report would be a leak)
-    changed = reader.mapping.changed_at
-    try:
-        if changed is not None and changed.dig(reader.raw) not in (None, ""):
-            return read_instant(changed.dig(reader.raw), changed.format).astimezone(LOCAL_TZ).date()
-    except (ValueError, TypeError, OverflowError):
-        pass
-    return seen_at.astimezone(LOCAL_TZ).date()
-
-
-def _secret_skip(reader: _Reader, units: UnitTable, seen_at: datetime) -> SecretSkipped:
-    # Only the handling unit's id and the day are read, and only to count; a value that fails
-    # to read is counted under the unknown unit rather than reported (the report would be a
-    # leak). The identity and what a reply answers stay in memory (see SecretSkipped).
-    alias = (
-        reader.raw_value("unit") or reader.raw_value("main_unit") or reader.raw_value("lead_unit")
-    )
-    day = _secret_day(reader, seen_at)
-    unit = (
-        units.resolve(reader.mapping.system, alias, day) if isinstance(alias, str | int) else None
-    )
-    mapping = reader.mapping
-    source_id = mapping.source_id.dig(reader.raw)
-    if isinstance(source_id, str | int) and str(source_id).strip():
-        identity = (mapping.system, mapping.stream, str(source_id).strip())
-    else:
-        # No id: the content stands for it (escaped, so no text of any kind can make it fail).
-        canonical = json.dumps(reader.raw, sort_keys=True, default=str)
-        digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
-        identity = (mapping.system, mapping.stream, f"sha256:{digest}")
-    answers = (
-        secret_answers.answered_by(reader.raw, mapping)
-        if mapping.direction == "outgoing"
-        else frozenset()
-    )
-    return SecretSkipped(unit_id=unit or "", day=day, identity=identity, answers=answers)
 
 
 # --- per model -----------------------------------------------------------------------------
@@ -428,8 +328,8 @@ def normalize(
     reader = _Reader(raw, mapping)
 
     # The guard comes before anything else is read (see the module docstring).
-    if secrecy_of(reader).is_secret:
-        return _secret_skip(reader, units, seen_at)
+    if secrecy_guard.secrecy_of(raw, mapping).is_secret:
+        return secrecy_guard.secret_skip(raw, mapping, units, seen_at)
 
     source_id_raw = mapping.source_id.dig(raw)
     if source_id_raw in (None, ""):
