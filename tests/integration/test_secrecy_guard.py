@@ -24,6 +24,7 @@ from sqlalchemy import inspect, select, text
 
 from bridge import cli, flows
 from bridge.connectors.http import RetryPolicy
+from bridge.connectors.idesk import IDeskConnector
 from bridge.connectors.ioffice import IOfficeConnector
 from bridge.connectors.tracking import LgspToken, TrackingConnector
 from bridge.mappings.loader import load_mappings
@@ -197,3 +198,22 @@ def test_a_record_read_again_and_again_counts_once(engine, sim):
         with engine.connect() as conn:
             total = sum(conn.execute(select(secret_skips.c.count)).scalars())
         assert total == len(secret), f"read {read + 1}"
+
+
+def test_the_soap_system_guards_every_stream_too(engine, sim, caplog):
+    """iDesk (SOAP through zeep, DEBUG on): secret documents, replies and directives are
+    skipped by field or stamp, counted per stream, and no SOAP page reaches the logs."""
+    caplog.set_level(logging.DEBUG)
+    connector = IDeskConnector(sim.idesk_url, *sim.idesk_credentials, policy=FAST)
+    results = sync.sync_system(engine, connector, sync.Catalog.load())
+    truth = {
+        "incoming": [d for d in sim.ground_truth("documents") if d["secrecy"]],
+        "outgoing": [o for o in sim.ground_truth("outgoing") if o["secrecy"]],
+        "directives": [d for d in sim.ground_truth("directives") if d["secrecy"]],
+    }
+    assert {s: results[s].secret_skipped for s in truth} == {s: len(t) for s, t in truth.items()}
+    stored = _all_stored_text(engine)
+    for found in truth.values():
+        for record in found:
+            assert not re.search(rf"(?<!\d){record['id']}(?!\d)", stored + caplog.text)
+    assert "Envelope" not in caplog.text  # zeep.transports writes whole envelopes at DEBUG
