@@ -31,7 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, Table, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge.store.tables import (
     assignments,
@@ -99,31 +100,26 @@ def record(
         return outcome
     key = _key(conn, now)
     by_digest = {digest(key, r.identity): r for r in found}
-    seen = set(
-        conn.execute(
-            select(secret_seen.c.digest).where(secret_seen.c.digest.in_(list(by_digest)))
-        ).scalars()
-    )
-    fresh = [d for d in by_digest if d not in seen]
-    if fresh:
-        conn.execute(
-            secret_seen.insert(),
-            [{"digest": d, "system": system, "first_seen_at": now} for d in fresh],
-        )
-    for d in fresh:
+    rows = [{"digest": d, "system": system, "first_seen_at": now} for d in by_digest]
+    # Only digests this page inserted are counted: one seen before (a re-read), or written
+    # meanwhile by another worker, is not.
+    for d in _insert_new(conn, secret_seen, rows):
         outcome.counted[(by_digest[d].unit_id, by_digest[d].day)] += 1
     answers = {digest(key, form) for r in found for form in r.answers}
-    if answers:
-        known = set(
-            conn.execute(
-                select(secret_answers.c.digest).where(secret_answers.c.digest.in_(list(answers)))
-            ).scalars()
-        )
-        rows = [{"digest": d, "system": system, "first_seen_at": now} for d in answers - known]
-        if rows:
-            conn.execute(secret_answers.insert(), rows)
+    rows = [{"digest": d, "system": system, "first_seen_at": now} for d in sorted(answers)]
+    _insert_new(conn, secret_answers, rows)
     outcome.purged = sum(1 for r in found if purge(conn, r) > 0)
     return outcome
+
+
+def _insert_new(conn: Connection, table: Table, rows: list[dict]) -> list[str]:
+    """Insert digests not yet there and return those inserted; one written meanwhile by
+    another worker is left alone and not returned."""
+    if not rows:
+        return []
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["digest"])
+    return list(conn.execute(statement.returning(table.c.digest), rows).scalars())
 
 
 def purge(conn: Connection, secret: SecretRecord) -> int:
