@@ -173,7 +173,9 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
             marked_anyway += 1
         else:
             prevented += 1
-    failures = queries.list_failures(engine)
+    every = queries.list_failures(engine)
+    failures = [f for f in every if f.kind != "secret_answer"]
+    answered_secretly = len(every) - len(failures)
     print("\nOutcome:")
     excluded = totals["secret"]
     print(f"  synced: {totals['new']} new or changed records; {excluded} documents marked "
@@ -185,3 +187,5 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
           f"{marked_anyway}")  # fmt: skip
     print(f"  processing deadlines written back to iOffice: {totals['deadlines']}")
     print(f"  failures: {len(failures)} (dead letters and dead pushes; see `bridge failures`)")
+    print(f"  tasks answered by a secret document, not pushed: {answered_secretly} (to report "
+          "through the secret channel; listed as S<id> in `bridge failures`)")  # fmt: skip

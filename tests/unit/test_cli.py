@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from alembic.script import ScriptDirectory
+
+from bridge.store.database import alembic_config
 
 
 def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
@@ -32,7 +35,8 @@ def test_db_upgrade_then_status(tmp_path):
     before = _bridge("status", cwd=tmp_path)
     assert before.returncode == 1 and "bridge db upgrade" in before.stdout
     upgraded = _bridge("db", "upgrade", cwd=tmp_path)
-    assert "revision 0001" in upgraded.stdout
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert f"revision {head}" in upgraded.stdout
     status = _bridge("status", cwd=tmp_path)
     assert status.returncode == 0
     assert "outbox           empty" in status.stdout
