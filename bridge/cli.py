@@ -208,7 +208,8 @@ def _reconcile_and_report(engine, settings) -> None:  # type: ignore[no-untyped-
         f"reconcile: {report.tasks} tasks, {report.linked_source} linked to their source, "
         f"{report.linked_response} answered; queued {report.completions_queued} completion(s), "
         f"{report.deadlines_queued} deadline(s), {report.warnings_queued} warning(s), "
-        f"{report.extensions_queued} extension request(s)"
+        f"{report.extensions_queued} extension request(s); {report.secret_answers} answered by "
+        "a secret document (not pushed: report through the secret channel)"
     )
     for problem in report.ambiguous:
         print(f"  ambiguous (not guessed): {problem}")

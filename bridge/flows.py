@@ -214,6 +214,9 @@ def _conclude(
 
 def _stream_row(system: str, stream: str, counts: RunCounts | None, note: str = "") -> dict:
     counts = counts or RunCounts()
+    if counts.secret_purged:
+        purged = f"đã xóa {counts.secret_purged} bản ghi nay được đóng dấu mật"
+        note = f"{note}; {purged}" if note else purged
     return {
         "Hệ thống": SYSTEM_LABELS.get(system, system),
         "Luồng": STREAM_LABELS.get(stream, stream),
@@ -304,10 +307,11 @@ def _reconcile(
     )
     get_run_logger().info(
         "reconcile: %d tasks, %d linked to their source, %d answered; queued %d completion(s), "
-        "%d deadline(s), %d warning(s), %d extension request(s); %d ambiguous",
+        "%d deadline(s), %d warning(s), %d extension request(s); %d ambiguous; %d answered by a "
+        "secret document (not pushed)",
         report.tasks, report.linked_source, report.linked_response, report.completions_queued,
         report.deadlines_queued, report.warnings_queued, report.extensions_queued,
-        len(report.ambiguous),
+        len(report.ambiguous), report.secret_answers,
     )  # fmt: skip
     return report
 
