@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,7 @@ from bridge.reports import excel, summary_markdown, write_report
 from bridge.settings import load_settings
 from bridge.store import database
 from simulators.harness import SimulatorCluster
+from tests.integration.secret_truth import secret_counts
 
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 STATUSES = ("done_on_time", "done_late", "in_progress", "overdue", "not_started")
@@ -173,29 +174,6 @@ def test_the_sample_holds_every_status_and_a_real_rate(world):
     truth = expected_figures(world.sim, period, built.as_of)["units"].values()
     settled = sum(r["done_on_time"] + r["done_late"] + r["overdue"] for r in truth)
     assert total.on_time_rate == pytest.approx(sum(r["done_on_time"] for r in truth) / settled)
-
-
-def secret_counts(sim) -> dict[tuple[str, date], int]:
-    """(canonical unit, local day received) → secret documents, from the ground truth: incoming
-    documents on the day received, replies on the day issued, directives on the day written."""
-    units = canonical_units(sim)
-    documents = {d["id"]: d for d in sim.ground_truth("documents")}
-    counted: dict[tuple[str, date], int] = {}
-
-    def count(unit_key: str, instant: str) -> None:
-        key = (units[unit_key][0], datetime.fromisoformat(instant).astimezone(LOCAL_TZ).date())
-        counted[key] = counted.get(key, 0) + 1
-
-    for d in documents.values():
-        if d["secrecy"]:
-            count(d["main_unit"], d["received_at"])
-    for o in sim.ground_truth("outgoing"):
-        if o["secrecy"]:
-            count(documents[o["answers_document_id"]]["main_unit"], o["issued_at"])
-    for d in sim.ground_truth("directives"):
-        if d["secrecy"]:
-            count(d["main_unit"], d["created_at"])
-    return counted
 
 
 def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_received(world):

@@ -39,7 +39,7 @@ from bridge.settings import load_settings
 from bridge.store import queries
 from bridge.store.tables import secret_skips
 from simulators.harness import SimulatorCluster
-from tests.integration.test_report import secret_counts
+from tests.integration.secret_truth import secret_counts
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 STREAMS = ("incoming", "outgoing", "directives")
