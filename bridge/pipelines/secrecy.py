@@ -150,9 +150,21 @@ def _line_level(line: str) -> Secrecy:
     return best
 
 
+# Every stamp holds the word MẬT in some spelling; without diacritics, lower-cased, that is
+# "mat" (Unicode, NFD, ASCII, letter-spaced "m a t"), "met" (TCVN3 "MËT") or "maat" (VNI
+# "MAÄT"). Text with none of them is no stamp, which spares the full reading of most abstracts.
+_MAYBE = re.compile(r"m\W{0,2}(?:a\W{0,2}a?|e)\W{0,2}t")
+
+
+def _skeleton(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
 def find_secrecy(text: str) -> str | None:
     """The highest secrecy a stamp in ``text`` states, as a ``Secrecy`` value; None without a
     stamp. Each line is judged alone (a header field is one line)."""
+    if not _MAYBE.search(_skeleton(text).lower()):
+        return None
     best = Secrecy.NONE
     for line in unicodedata.normalize("NFC", text).splitlines():
         level = _line_level(line)
