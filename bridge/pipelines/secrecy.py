@@ -81,8 +81,11 @@ def _readable(line: str) -> str:
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
-def _phrase_at(words: list[re.Match[str]], start: int) -> tuple[int, Secrecy | None] | None:
-    """(how many words, level) of the stamp phrase starting at ``words[start]``, or None."""
+def _phrase_at(
+    words: list[re.Match[str]], start: int, printed: bool
+) -> tuple[int, Secrecy | None] | None:
+    """(how many words, level) of the stamp phrase starting at ``words[start]``, or None;
+    with ``printed``, only a phrase written in capitals."""
     for size in range(min(_LONGEST, len(words) - start), 0, -1):
         chunk = words[start : start + size]
         if any(_JOINER.fullmatch(_gap(a, b)) is None for a, b in pairwise(chunk)):
@@ -93,6 +96,8 @@ def _phrase_at(words: list[re.Match[str]], start: int) -> tuple[int, Secrecy | N
         spelled = [m.group(0) for m in chunk]
         if all(w.isascii() for w in spelled) and not all(w.isupper() for w in spelled):
             continue  # "Mat", "mat": not a stamp without diacritics unless in capitals
+        if printed and not all(_capitals(w) for w in spelled):
+            continue
         return size, _PHRASES[key]
     return None
 
@@ -101,15 +106,17 @@ def _gap(before: re.Match[str], after: re.Match[str]) -> str:
     return before.string[before.end() : after.start()]
 
 
-def _runs(words: list[re.Match[str]]) -> list[tuple[int, int, Secrecy]]:
-    """Every maximal stamp run as (first word, end word, highest level in it)."""
+def _runs(words: list[re.Match[str]], printed: bool) -> list[tuple[int, int, Secrecy]]:
+    """Every maximal stamp run as (first word, end word, highest level in it); with
+    ``printed``, runs of words in capitals only (a lower-case "khẩn" in the abstract before
+    "- HỎA TỐC - MẬT" is prose, not part of the stamp)."""
     runs, index = [], 0
     while index < len(words):
         start, level = index, Secrecy.NONE
         while index < len(words):
             if index > start and _JOINER.fullmatch(_gap(words[index - 1], words[index])) is None:
                 break
-            found = _phrase_at(words, index)
+            found = _phrase_at(words, index, printed)
             if found is None:
                 break
             size, phrase_level = found
@@ -134,19 +141,26 @@ def _line_level(line: str) -> Secrecy:
     text = _readable(line)
     words = list(_WORD.finditer(text))
     best = Secrecy.NONE
-    for start, end, level in _runs(words):
-        if level is Secrecy.NONE:
-            continue
-        before = text[: words[start].start()]
-        after = text[words[end - 1].end() :]
-        whole = not before.strip(" \t.:;-–—*()[]\"'") and not after.strip(" \t.:;-–—*()[]\"'")
-        opens = not before.strip(" \t*([") and _SEPARATOR.match(after.lstrip(" \t)]")) is not None
-        closes = not after.strip(" \t.*)]") and _SEPARATOR.search(before.rstrip(" \t([")[-1:])
-        bracketed = bool(re.search(r"[(\[]\s*$", before)) and bool(re.match(r"\s*[)\]]", after))
-        # Inside a longer line only capitals are a stamp ("Mật khẩu: ..." is prose).
-        printed = all(_capitals(word.group(0)) for word in words[start:end])
-        if (whole or (printed and (opens or closes or bracketed))) and _RANK[level] > _RANK[best]:
-            best = level
+    # The whole line in any case ("Mật", "Độ mật: Tối mật" as a field holds it); inside a
+    # longer line only capitals are a stamp ("Mật khẩu: ..." is prose).
+    for printed in (False, True):
+        for start, end, level in _runs(words, printed):
+            if _RANK[level] <= _RANK[best]:
+                continue
+            before = text[: words[start].start()]
+            after = text[words[end - 1].end() :]
+            if printed:
+                opens = not before.strip(" \t*([") and _SEPARATOR.match(after.lstrip(" \t)]"))
+                closes = not after.strip(" \t.*)]") and _SEPARATOR.search(
+                    before.rstrip(" \t([")[-1:]
+                )
+                bracketed = re.search(r"[(\[]\s*$", before) and re.match(r"\s*[)\]]", after)
+                found = opens or closes or bracketed
+            else:
+                edges = " \t.:;-–—*()[]\"'"
+                found = not before.strip(edges) and not after.strip(edges)
+            if found:
+                best = level
     return best
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bridge.pipelines.parsing import find_secrecy as find_secrecy_in_parsing
 from bridge.pipelines.secrecy import find_secrecy
@@ -116,3 +118,42 @@ def test_parsing_delegates_to_the_same_rules(text, level):
 def test_each_class_has_at_least_fifteen_cases():
     assert len(STAMPS) >= 15
     assert len(PROSE) >= 15
+
+
+# --- properties ------------------------------------------------------------------------------
+
+PLAIN = ["văn", "bản", "bí", "khẩu", "độ", "thiết", "bảo", "nhà", "nước", "về", "việc", "triển",
+         "khai", "kế", "hoạch", "số", "12/UBND", "mát", "mất", "mặt"]  # fmt: skip
+WORDS = [*PLAIN, "mật", "tối", "tuyệt", "khẩn", "hỏa", "tốc"]
+LEVEL_WORDS = {CONF: "MẬT", SECRET: "TỐI MẬT", TOP: "TUYỆT MẬT"}
+FORMS = [
+    lambda w, t: f"{w} - {t}",
+    lambda w, t: f"KHẨN, {w} - {t}",
+    lambda w, t: f"{t} - HỎA TỐC - {w}",
+    lambda w, t: f"{t} ({w})",
+    lambda w, t: nfd(f"{w}\n{t}"),
+    lambda w, t: tcvn3_mojibake(f"{w} - {t}"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))
+def test_lower_case_prose_is_never_a_stamp(words):
+    # A sentence (a capital first, a full stop last) with at least one word that no stamp has:
+    # the level words inside it stay prose. (A line of stamp words only, "Tối mật", is a field
+    # holding the level, and is taken.)
+    assume(any(word in PLAIN for word in words))
+    sentence = " ".join(words)
+    for punctuated in (sentence, sentence.replace(" ", ", ", 1), sentence.replace(" ", " - ", 1)):
+        assert find_secrecy(punctuated[0].upper() + punctuated[1:] + ".") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(LEVEL_WORDS)),
+    st.sampled_from(range(len(FORMS))),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=10),
+)
+def test_a_stamp_in_any_form_around_any_abstract_is_found_with_its_level(level, form, words):
+    abstract = "V/v " + " ".join(words)
+    assert find_secrecy(FORMS[form](LEVEL_WORDS[level], abstract)) == level
