@@ -209,7 +209,8 @@ def _reconcile_and_report(engine, settings) -> None:  # type: ignore[no-untyped-
         f"reconcile: {report.tasks} tasks, {report.linked_source} linked to their source, "
         f"{report.linked_response} answered; queued {report.completions_queued} completion(s), "
         f"{report.deadlines_queued} deadline(s), {report.warnings_queued} warning(s), "
-        f"{report.extensions_queued} extension request(s)"
+        f"{report.extensions_queued} extension request(s); {report.secret_answers} answered by "
+        "a secret document (not pushed: report through the secret channel)"
     )
     for problem in report.ambiguous:
         print(f"  ambiguous (not guessed): {problem}")
@@ -331,7 +332,7 @@ def _run_failures(args: argparse.Namespace) -> int:
         print("No failures.")
         return 0
     for failure in failures:
-        tag = ("L" if failure.kind == "dead_letter" else "O") + str(failure.id)
+        tag = {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O") + str(failure.id)
         print(
             f"{tag:<7} {failure.where}  ({failure.count}x, last {failure.last_seen:%Y-%m-%d %H:%M})"
         )

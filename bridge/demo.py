@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bridge.settings import load_settings
 from bridge.store import database, queries
-from bridge.store.tables import outbox, runs
+from bridge.store.tables import outbox, runs, secret_skips
 
 DAYS = 10
 STEP = timedelta(hours=2)
@@ -133,9 +133,10 @@ def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
             select(
                 func.coalesce(func.sum(runs.c.new + runs.c.changed), 0),
                 func.coalesce(func.sum(runs.c.rejected), 0),
-                func.coalesce(func.sum(runs.c.secret_skipped), 0),
             ).where(runs.c.kind == "sync")
         ).one()
+        # Per document, not per read: every round re-reads the same secret records.
+        secret = conn.execute(select(func.coalesce(func.sum(secret_skips.c.count), 0))).scalar_one()
         sent = dict(
             conn.execute(
                 select(outbox.c.operation, func.count())
@@ -144,7 +145,7 @@ def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
             ).all()
         )
     return {
-        "new": synced[0], "rejected": synced[1], "secret": synced[2],
+        "new": synced[0], "rejected": synced[1], "secret": secret,
         "completions": sent.get("report_completion", 0),
         "deadlines": sent.get("set_processing_deadline", 0),
     }  # fmt: skip
@@ -152,7 +153,9 @@ def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
     end = datetime.fromisoformat(sim.now())
-    responses = {o["task_id"]: o for o in sim.ground_truth("outgoing") if o["task_id"]}
+    responses = {
+        o["task_id"]: o for o in sim.ground_truth("outgoing") if o["task_id"] and not o["secrecy"]
+    }
     late = {m["task_id"] for m in sim.ground_truth("late_marks")}
     by_bridge = {
         w["target"] for w in sim.ground_truth("writes")
@@ -170,7 +173,9 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
             marked_anyway += 1
         else:
             prevented += 1
-    failures = queries.list_failures(engine)
+    every = queries.list_failures(engine)
+    failures = [f for f in every if f.kind != "secret_answer"]
+    answered_secretly = len(every) - len(failures)
     print("\nOutcome:")
     excluded = totals["secret"]
     print(f"  synced: {totals['new']} new or changed records; {excluded} documents marked "
@@ -182,3 +187,5 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
           f"{marked_anyway}")  # fmt: skip
     print(f"  processing deadlines written back to iOffice: {totals['deadlines']}")
     print(f"  failures: {len(failures)} (dead letters and dead pushes; see `bridge failures`)")
+    print(f"  tasks answered by a secret document, not pushed: {answered_secretly} (to report "
+          "through the secret channel; listed as S<id> in `bridge failures`)")  # fmt: skip

@@ -101,12 +101,15 @@ def _local(moment: datetime | None, settings: BridgeSettings) -> str:
 
 def failure_tag(failure: Failure) -> str:
     """The id `bridge failures --retry` takes: L<id> for a dead letter, O<id> for the outbox."""
-    return ("L" if failure.kind == "dead_letter" else "O") + str(failure.id)
+    prefix = {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O")
+    return prefix + str(failure.id)
 
 
 def retry_command(failure: Failure) -> str:
     """The exact command (and the Prefect run) that retries ``failure``."""
     tag = failure_tag(failure)
+    if failure.kind == "secret_answer":
+        return "không thử lại: đơn vị báo cáo kết quả qua kênh mật"
     if failure.kind != "dead_letter":
         return f"bridge failures --retry {tag} rồi bridge push (hoặc chạy push-updates)"
     # queries.list_failures names a dead letter "system/stream source_id".
@@ -148,6 +151,12 @@ class FailureWatch:
         return met, new
 
 
+_FAILURE_KINDS = {
+    "dead_letter": "Bản ghi không đọc được",
+    "secret_answer": "Nhiệm vụ có văn bản trả lời mật",
+}
+
+
 def publish_failures(
     met: list[Failure], new: list[Failure], settings: BridgeSettings, flow_name: str
 ) -> None:
@@ -156,11 +165,9 @@ def publish_failures(
     rows = [
         {
             "Mã": failure_tag(f),
-            "Loại": "Bản ghi không đọc được"
-            if f.kind == "dead_letter"
-            else "Cập nhật không gửi được",
+            "Loại": _FAILURE_KINDS.get(f.kind, "Cập nhật không gửi được"),
             "Ở đâu": f.where,
-            "Lý do": f.reason,
+            "Lý do": queries.CLASSIFIED_REPLY_VI if f.kind == "secret_answer" else f.reason,
             "Số lần": f.count,
             "Lần cuối": _local(f.last_seen, settings),
             "Mới": "mới" if failure_tag(f) in fresh else "",
@@ -214,6 +221,9 @@ def _conclude(
 
 def _stream_row(system: str, stream: str, counts: RunCounts | None, note: str = "") -> dict:
     counts = counts or RunCounts()
+    if counts.secret_purged:
+        purged = f"đã xóa {counts.secret_purged} bản ghi nay được đóng dấu mật"
+        note = f"{note}; {purged}" if note else purged
     return {
         "Hệ thống": SYSTEM_LABELS.get(system, system),
         "Luồng": STREAM_LABELS.get(stream, stream),
@@ -304,10 +314,11 @@ def _reconcile(
     )
     get_run_logger().info(
         "reconcile: %d tasks, %d linked to their source, %d answered; queued %d completion(s), "
-        "%d deadline(s), %d warning(s), %d extension request(s); %d ambiguous",
+        "%d deadline(s), %d warning(s), %d extension request(s); %d ambiguous; %d answered by a "
+        "secret document (not pushed)",
         report.tasks, report.linked_source, report.linked_response, report.completions_queued,
         report.deadlines_queued, report.warnings_queued, report.extensions_queued,
-        len(report.ambiguous),
+        len(report.ambiguous), report.secret_answers,
     )  # fmt: skip
     return report
 

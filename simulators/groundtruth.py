@@ -71,6 +71,7 @@ def _one(state: SimState, kind: str, index: int, now: int) -> dict | None:
             "stated_deadline_phrase": fate.stated_phrase,
             "tracking_deadline": _iso(fate.deadline),
             "response_id": OUTGOING_ID_BASE + index if answered else None,
+            "response_secrecy": fate.response_secrecy if answered else None,
             "response_outcome": fate.response_outcome,
             "changed_at": _iso(doc["changed_at"]),
         }
@@ -83,6 +84,7 @@ def _one(state: SimState, kind: str, index: int, now: int) -> dict | None:
             "main_unit": d["main_unit"].key,
             "coordinating_units": [u.key for u in d["coordinating_units"]],
             "stated_deadline_phrase": fate.stated_phrase, "changed_at": _iso(d["changed_at"]),
+            "secrecy": fate.directive_secrecy, "title": d["title"], "content": d["content"],
         }  # fmt: skip
     if kind == "outgoing":
         o = state.outgoing(index, now)
@@ -93,6 +95,7 @@ def _one(state: SimState, kind: str, index: int, now: int) -> dict | None:
             "issued_at": _iso(o["issued_at"]), "answers_document_id": state.world.incoming(
                 index)["id"], "reference_mode": fate.reference_mode,
             "task_id": state.world.task_id(index), "outcome": fate.response_outcome,
+            "secrecy": fate.response_secrecy, "abstract": o["abstract"],
         }  # fmt: skip
     if kind == "tasks":
         t = state.task(index, now)

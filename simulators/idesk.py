@@ -78,6 +78,7 @@ def directive_element(d: dict) -> etree._Element:
     _unit(e, "MainHandler", d["main_unit"])
     _units(e, "Coordinators", d["coordinating_units"])
     _units(e, "Informed", d["informed_units"])
+    B.opt(e, "Secrecy", d["secrecy"])
     B.sub(e, "ModifiedAt", iso_local(d["changed_at"]))
     return e
 
@@ -97,6 +98,7 @@ def outgoing_element(o: dict) -> etree._Element:
     _unit(e, "DraftingUnit", o["drafting_unit"])
     B.opt(e, "RepliesToId", o["replies_to_id"])
     B.opt(e, "RepliesToNumberNotation", o["replies_to_number_notation"])
+    B.opt(e, "Secrecy", o["secrecy"])
     B.sub(e, "ModifiedAt", iso_local(o["changed_at"]))
     return e
 

@@ -77,6 +77,7 @@ def directive_json(d: dict) -> dict:
         "xuLyChinh": unit(d["main_unit"]),
         "phoiHopXuLy": [unit(u) for u in d["coordinating_units"]],
         "deBiet": [unit(u) for u in d["informed_units"]],
+        "doMat": d["secrecy"],
         "ngayCapNhat": local_text(d["changed_at"]),
     }
 
@@ -96,6 +97,7 @@ def outgoing_json(o: dict) -> dict:
         "donViSoanThao": unit(o["drafting_unit"]),
         "vanBanDenId": o["replies_to_id"],
         "soKyHieuVanBanDen": o["replies_to_number_notation"],
+        "doMat": o["secrecy"],
         "ngayCapNhat": local_text(o["changed_at"]),
     }
 

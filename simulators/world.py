@@ -33,6 +33,10 @@ DIRECTIVE_ID_BASE = 3_000_000
 OUTGOING_ID_BASE = 5_000_000
 NFD_RATE = 1 / 50
 SECRET_RATE = 0.02
+# Of the replies that answer tasks, how many are secret themselves (a secret report answering an
+# ordinary request); of the directives on documents that are not tasks, how many are secret.
+SECRET_REPLY_RATE = 0.05
+SECRET_DIRECTIVE_RATE = 0.15
 LEGACY_SHARE = 0.03  # the oldest 3% of documents are archive records; some are TCVN3
 
 
@@ -75,6 +79,9 @@ class Fate:
     clerk_deadline_at: int | None  # a clerk typed hanXuLy into the e-office system later
     main_unit: int
     coordinating_units: tuple[int, ...]
+    response_secrecy: str | None = None  # the reply is secret (Mật, Tối mật, Tuyệt mật)
+    directive_secrecy: str | None = None  # the leader's directive is secret
+    secrecy_style: str = "field"  # how the mark shows: see `stamp`
 
 
 class World:
@@ -138,10 +145,20 @@ class World:
         if has_task and structured is None and rng.random() < 0.15:
             clerk = arrival + rng.randint(7200, 3 * DAY)
         reference_mode = rng.choices(("id", "number", "text"), weights=(60, 20, 20))[0]
+        # Secret replies and directives come from a generator of their own, so every other
+        # fact of the world stays what it was.
+        extra = seeded(self.config.seed, index, "secrecy")
+        response_secrecy = directive_secrecy = None
+        if response_at is not None and extra.random() < SECRET_REPLY_RATE:
+            response_secrecy = extra.choice(catalog.SECRECY)
+            manual = None  # a secret reply is reported through the secret channel, not here
+        if directive_at is not None and not has_task and extra.random() < SECRET_DIRECTIVE_RATE:
+            directive_secrecy = extra.choice(catalog.SECRECY)
+        style = extra.choice(STAMP_STYLES)
         return Fate(
             index, arrival, secrecy, has_task, task_class, task_created_at, structured, phrase,
             deadline, source, directive_at, response_at, outcome, reference_mode, manual, clerk,
-            main_unit, coordinating,
+            main_unit, coordinating, response_secrecy, directive_secrecy, style,
         )  # fmt: skip
 
     def _deadline(
@@ -291,13 +308,19 @@ class World:
             content += f" Báo cáo kết quả về Sở {fate.stated_phrase}."
         author, position, _ = signer(rng, catalog.RECEIVING_AGENCY)
         informed = [u for u in catalog.UNITS if u == catalog.UNITS[0] and u != main]
+        title = f"Ý kiến chỉ đạo về văn bản số {doc['number_notation']}"
+        content = _maybe_nfd(rng, content)
+        if fate.directive_secrecy:
+            title = stamp(title, fate.directive_secrecy, fate.secrecy_style)
+            content = f"{content} Đề nghị quản lý theo chế độ văn bản mật."
         return {
             "index": index,
             "id": DIRECTIVE_ID_BASE + index,
             "document_id": doc["id"],
             "document_number_notation": doc["number_notation"],
-            "title": f"Ý kiến chỉ đạo về văn bản số {doc['number_notation']}",
-            "content": _maybe_nfd(rng, content),
+            "title": title,
+            "content": content,
+            "secrecy": _secrecy_field(fate.directive_secrecy, fate.secrecy_style),
             "created_at": fate.directive_at,
             "author": f"{position.title()} {author}",
             "main_unit": main,
@@ -327,7 +350,10 @@ class World:
             "organ_id": agency.organ_id,
             "issued_on": issued_on.isoformat(),
             "issued_at": fate.response_at,
-            "abstract": f"V/v phúc đáp {answered}",
+            "abstract": stamp(f"V/v phúc đáp {answered}", fate.response_secrecy, fate.secrecy_style)
+            if fate.response_secrecy
+            else f"V/v phúc đáp {answered}",
+            "secrecy": _secrecy_field(fate.response_secrecy, fate.secrecy_style),
             "signer": signer_name,
             "signer_position": position,
             "competence": competence,
@@ -416,6 +442,40 @@ def stated_deadline(rng: random.Random, arrival: int) -> tuple[str, int]:
     while day.weekday() != 3:
         day += timedelta(days=1)
     return "báo cáo trước 16h00 thứ 5 hàng tuần", local_midnight(day) + 16 * 3600
+
+
+# How a secret reply or directive shows its mark: the secrecy field alone, or a stamp copied
+# into its abstract or title in one of the forms real records carry (docs/simulators.md).
+STAMP_STYLES = (
+    "field", "field+prefix", "combined", "trailing", "no_diacritics", "nfd", "tcvn3", "bracket",
+)  # fmt: skip
+_STAMP_WORDS = {"Mật": "MẬT", "Tối mật": "TỐI MẬT", "Tuyệt mật": "TUYỆT MẬT"}
+_ASCII_WORDS = {"Mật": "MAT", "Tối mật": "TOI MAT", "Tuyệt mật": "TUYET MAT"}
+
+
+def stamp(text: str, secrecy: str, style: str) -> str:
+    """``text`` (an abstract or a title) with the secrecy stamp as clerks copy it."""
+    word = _STAMP_WORDS[secrecy]
+    if style == "field":
+        return text
+    if style == "field+prefix":
+        return f"{word} - {text}"
+    if style == "combined":
+        return f"KHẨN, {word} - {text}"
+    if style == "trailing":
+        return f"{text} - HỎA TỐC - {word}"
+    if style == "no_diacritics":
+        return f"{_ASCII_WORDS[secrecy]} - {text}"
+    if style == "nfd":
+        return nfd(f"{word} - HỎA TỐC\n{text}")
+    if style == "tcvn3":
+        return tcvn3_mojibake(f"{word} - {text}")
+    return f"{text} ({word})"
+
+
+def _secrecy_field(secrecy: str | None, style: str) -> str | None:
+    """The secrecy field is filled for the field styles only; the others carry just a stamp."""
+    return secrecy if secrecy and style.startswith("field") else None
 
 
 def _vn_date(day: date) -> str:

@@ -13,6 +13,7 @@ A file looks like this::
     direction = "incoming"        # documents only
     source_id = "id"
     changed_at = { path = "ngayCapNhat", format = "local" }
+    stamp_fields = ["trichYeu", "doKhan"]  # header text the secrecy guard scans for stamps
 
     [fields]
     abstract = "trichYeu"                                   # a plain path
@@ -93,6 +94,7 @@ TARGET_FIELDS: dict[str, frozenset[str]] = {
             "main_unit",
             "coordinating_units",
             "informed_units",
+            "secrecy",
         }
     ),
     "task": frozenset(
@@ -114,6 +116,7 @@ TARGET_FIELDS: dict[str, frozenset[str]] = {
             "completed_at",
             "revision",
             "notes",
+            "secrecy",
         }
     ),
 }
@@ -184,6 +187,9 @@ class StreamMapping:
     file: Path
     direction: Direction | None = None
     changed_at: FieldSpec | None = None
+    # Where the secrecy guard looks for stamps ("KHẨN, MẬT", "TỐI MẬT - V/v ...") besides the
+    # secrecy field: the header and abstract text of the record (docs/domain.md §3).
+    stamp_fields: tuple[FieldSpec, ...] = ()
 
     def translate(self, list_name: str, raw: Any) -> str | None:
         """A raw code through the named code list; None if it is not in the list."""
@@ -263,6 +269,7 @@ def load_mapping_file(path: Path) -> StreamMapping:
         raise where.error(None, "model", f"model {model!r} is not one of {sorted(TARGET_FIELDS)}")
 
     known_top = {"system", "stream", "model", "direction", "source_id", "changed_at"}
+    known_top |= {"stamp_fields"}
     known_top |= {"fields", "codes"}
     unknown_top = set(data) - known_top
     if unknown_top:
@@ -314,7 +321,15 @@ def load_mapping_file(path: Path) -> StreamMapping:
         fields=fields,
         codes=codes,
         file=path,
+        stamp_fields=_stamp_fields(data.get("stamp_fields", []), where),
     )
+
+
+def _stamp_fields(raw: Any, where: _Locator) -> tuple[FieldSpec, ...]:
+    """``stamp_fields = ["trichYeu", "nguoiKy.chucVu"]``: raw paths of header text to scan."""
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise where.error(None, "stamp_fields", "'stamp_fields' must be a list of paths")
+    return tuple(_field_spec(item, where, None, "stamp_fields") for item in raw)
 
 
 def _codes(raw: Any, where: _Locator) -> dict[str, dict[str, str]]:

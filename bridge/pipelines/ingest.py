@@ -45,6 +45,7 @@ from bridge.schemas import Directive, Document, Task, limits
 from bridge.store import queries
 from bridge.store.fits import RECORD_REFUSALS, is_connection_error
 from bridge.store.queries import DeadLetter, Page, SourceRecord
+from bridge.store.secret_digests import SecretOutcome, SecretRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
     secret_skipped: int = 0
+    secret_purged: int = 0
     pages: int = 0
 
     def as_run_counters(self) -> dict[str, int]:
@@ -69,6 +71,7 @@ class RunCounts:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "secret_skipped": self.secret_skipped,
+            "secret_purged": self.secret_purged,
         }
 
 
@@ -79,15 +82,14 @@ class _PageBuilder:
     page: Page
     counts: RunCounts
     known: dict[str, str]
+    kind: str
     # The page's readable records one by one, so a page the store refuses can be retried
     # record by record and only the guilty one turned into a dead letter.
     entries: list[tuple[dict[str, Any], str, Normalized]] = field(default_factory=list)
 
     def add(self, raw: dict[str, Any], digest: str | None, outcome: Any) -> None:
         if isinstance(outcome, SecretSkipped):
-            # Nothing of the record is kept: not its payload, not its id.
-            self.page.secret_skips[(outcome.unit_id, outcome.day)] += 1
-            self.counts.secret_skipped += 1
+            _add_secret(self.page, self.counts, outcome, self.kind)
             return
         if isinstance(outcome, Rejected | Withheld):
             payload = None if isinstance(outcome, Withheld) else raw
@@ -143,6 +145,19 @@ class BadMarker(ValueError):
     """A change marker that is not an ISO 8601 instant."""
 
 
+def _kind(mapping: StreamMapping) -> str:
+    return f"document:{mapping.direction}" if mapping.model == "document" else mapping.model
+
+
+def _add_secret(page: Page, counts: RunCounts, outcome: SecretSkipped, kind: str) -> None:
+    """Nothing of a secret record is kept: the store turns its identity into a keyed digest
+    (counted once per document, earlier rows purged) and drops the rest."""
+    page.secrets.append(
+        SecretRecord(outcome.unit_id, outcome.day, kind, outcome.identity, outcome.answers)
+    )
+    counts.secret_skipped += 1
+
+
 def parse_marker(marker: str | None) -> datetime | None:
     """The marker as an aware instant (naive means UTC); ``BadMarker`` if it is not one."""
     if not marker:
@@ -189,13 +204,15 @@ def ingest_pages(
                 builder.page.cursor = min(marker, run_started_at).isoformat()
         if not dry_run:
             builder.page.run_id = run_id
-            _write(engine, builder, now())
+            secret = _write(engine, builder, now())
+            counts.secret_purged += secret.purged
         if progress:
             progress(counts)
     log.info(
-        "%s/%s: fetched %d, new %d, changed %d, unchanged %d, rejected %d, secret skipped %d",
+        "%s/%s: fetched %d, new %d, changed %d, unchanged %d, rejected %d, secret skipped %d,"
+        " purged as now secret %d",
         system, stream, counts.fetched, counts.new, counts.changed, counts.unchanged,
-        counts.rejected, counts.secret_skipped,
+        counts.rejected, counts.secret_skipped, counts.secret_purged,
     )  # fmt: skip
     return counts
 
@@ -218,14 +235,13 @@ def _page_marker(raw_page: RawPage, builder: _PageBuilder) -> datetime | None:
         return max(times) if times else None
 
 
-def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> None:
+def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> SecretOutcome:
     """Write the page in one transaction. If the store refuses it for a reason the models did
     not foresee, find the record(s) it refuses, one trial (rolled back) each, make them dead
     letters and write the rest of the page, with its cursor, in one transaction after all."""
     builder.page.run_counts = builder.counts.as_run_counters()
     try:
-        queries.write_page(engine, builder.page, now)
-        return
+        return queries.write_page(engine, builder.page, now)
     except RECORD_REFUSALS as exc:
         if is_connection_error(exc):
             raise
@@ -240,7 +256,7 @@ def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> None:
             guilty[position] = refusal
     builder.refuse(guilty)
     builder.page.run_counts = builder.counts.as_run_counters()
-    queries.write_page(engine, builder.page, now)
+    return queries.write_page(engine, builder.page, now)
 
 
 def _build_page(
@@ -272,7 +288,7 @@ def _build_page(
     comparable = [key for key, (_, _, problem) in readable.items() if problem is None]
     with engine.connect() as conn:
         known = queries.known_hashes(conn, mapping.system, mapping.stream, comparable)
-    builder = _PageBuilder(page, counts, known)
+    builder = _PageBuilder(page, counts, known, _kind(mapping))
     for key, (raw, digest, problem) in readable.items():
         if problem is None and known.get(key) == digest:
             counts.unchanged += 1
@@ -293,31 +309,35 @@ def _bad_record(
     """A record the connector could not read: a dead letter, unless it may be secret.
 
     The secrecy guard applies here too: a readable object goes through the same check as any
-    record, and unreadable text that mentions a secrecy level keeps no payload at all.
+    record, and unreadable text keeps no payload at all (its length only).
     """
     if isinstance(item.raw, dict):
         # normalize decides secrecy before anything else, whatever else is wrong.
         outcome = normalize(item.raw, mapping, units, seen_at=seen_at)
         if isinstance(outcome, SecretSkipped):
-            page.secret_skips[(outcome.unit_id, outcome.day)] += 1
-            counts.secret_skipped += 1
+            _add_secret(page, counts, outcome, _kind(mapping))
             return
-    source_id = item.source_id or f"sha256:{content_hash(repr(item.raw))}"
+    source_id = item.source_id or f"sha256:{_unreadable_hash(item.raw)}"
     reason, payload = item.reason, None
     if isinstance(item.raw, dict):
-        payload = item.raw
-    elif "mật" in _printable(item.raw).lower():
-        reason += " (payload withheld: it may belong to a secret document)"
+        payload = item.raw  # normalize's guard above found no secrecy mark in it
     else:
-        payload = {"raw": _printable(item.raw)}
+        # Text that is not a record cannot be searched for a secrecy mark reliably (a stamp
+        # may be cut, encoded or spaced), so none of it is kept: where and how long, never what.
+        reason += f" ({_length(item.raw)}; content withheld: it may belong to a secret document)"
     page.dead_letters.append(DeadLetter(source_id, reason, payload))
     counts.rejected += 1
 
 
-def _printable(raw: Any) -> str:
-    if isinstance(raw, bytes):
-        return raw[:4000].decode("utf-8", errors="replace")
-    return str(raw)[:4000]
+def _length(raw: Any) -> str:
+    if isinstance(raw, bytes | bytearray):
+        return f"{len(raw)} bytes"
+    return f"{len(str(raw))} characters"
+
+
+def _unreadable_hash(raw: Any) -> str:
+    data = raw if isinstance(raw, bytes | bytearray) else repr(raw).encode("utf-8", "replace")
+    return content_hash(data.hex())
 
 
 def resume_marker(

@@ -1,10 +1,10 @@
 """Raw record + mapping → canonical model, a rejection naming field and value, or a secret skip.
 
-This is the boundary DESIGN.md draws for secret documents: a record marked Mật, Tối mật or
-Tuyệt mật (by its secrecy field or by a mark in its header) is recognised *first*, before any
-other field is read, and leaves this step only as a count per system, unit and day. Nothing of
-it is returned, logged or stored, not even in a dead letter. A secrecy code the mapping does not
-know is treated as secret: losing a document from sync is recoverable, leaking one is not.
+This is the boundary the design draws for secret documents (docs/domain.md §3): on every
+stream, a record marked Mật, Tối mật or Tuyệt mật (by its secrecy field or by a stamp in its
+header fields) is recognised *first* by the guard (secrecy_guard.py), before any other field is
+read, and leaves this step only as a ``SecretSkipped``: a count per system, unit and day
+received. Nothing of it is returned, logged or stored, not even in a dead letter.
 
 Every other problem becomes a ``Rejected`` whose reason names the record, the field (canonical
 name and the raw path) and the value, for the dead-letter table; the batch goes on.
@@ -22,9 +22,10 @@ from pydantic import ValidationError
 
 from bridge.mappings.loader import FieldSpec, StreamMapping
 from bridge.mappings.units import UnitTable
-from bridge.pipelines import due, legacy_text, parsing
+from bridge.pipelines import due, legacy_text, parsing, secrecy_guard
 from bridge.pipelines.calendar import LOCAL_TZ, CalendarError
 from bridge.pipelines.deadlines import DeadlinePolicy
+from bridge.pipelines.secrecy_guard import SecretSkipped
 from bridge.schemas import (
     Assignment,
     Directive,
@@ -32,7 +33,6 @@ from bridge.schemas import (
     DocumentKey,
     DocumentType,
     HandlerRole,
-    Secrecy,
     Signer,
     Task,
     describe_validation_error,
@@ -72,14 +72,6 @@ class Normalized:
 class Rejected:
     source_id: str
     reason: str
-
-
-@dataclass(frozen=True)
-class SecretSkipped:
-    """All that leaves normalize of a secret document: where and when to count it."""
-
-    unit_id: str
-    day: date
 
 
 Outcome = Normalized | Rejected | SecretSkipped
@@ -215,44 +207,6 @@ def _as_list(raw: Any) -> list[str]:
         return []
     items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")
     return [str(item).strip() for item in items if str(item).strip()]
-
-
-# --- the secrecy guard ---------------------------------------------------------------------
-
-
-def secrecy_of(reader: _Reader) -> Secrecy:
-    """Secrecy by field, then by header mark; an unknown secrecy code counts as secret."""
-    spec = reader.mapping.fields.get("secrecy")
-    if spec is not None:
-        raw = spec.dig(reader.raw)
-        if raw not in (None, ""):
-            translated = reader.mapping.translate(spec.codes, raw) if spec.codes else str(raw)
-            try:
-                level = Secrecy(translated) if translated else Secrecy.TOP_SECRET
-            except ValueError:
-                level = Secrecy.TOP_SECRET
-            if level.is_secret:
-                return level
-    marks = reader.raw_value("marks")
-    if isinstance(marks, str | list):
-        text = " ".join(marks) if isinstance(marks, list) else marks
-        found = parsing.find_secrecy(text)
-        if found is not None and Secrecy(found).is_secret:
-            return Secrecy(found)
-    return Secrecy.NONE
-
-
-def _secret_skip(reader: _Reader, units: UnitTable, seen_at: datetime) -> SecretSkipped:
-    # Only the handling unit's id is read, and only to count; a value that fails to read
-    # is counted under the unknown unit rather than reported (the report would be a leak).
-    alias = (
-        reader.raw_value("unit") or reader.raw_value("main_unit") or reader.raw_value("lead_unit")
-    )
-    day = seen_at.astimezone(LOCAL_TZ).date()
-    unit = (
-        units.resolve(reader.mapping.system, alias, day) if isinstance(alias, str | int) else None
-    )
-    return SecretSkipped(unit_id=unit or "", day=day)
 
 
 # --- per model -----------------------------------------------------------------------------
@@ -451,8 +405,8 @@ def normalize(
     reader = _Reader(raw, mapping, policy)
 
     # The guard comes before anything else is read (see the module docstring).
-    if secrecy_of(reader).is_secret:
-        return _secret_skip(reader, units, seen_at)
+    if secrecy_guard.secrecy_of(raw, mapping).is_secret:
+        return secrecy_guard.secret_skip(raw, mapping, units, seen_at)
 
     source_id_raw = mapping.source_id.dig(raw)
     if source_id_raw in (None, ""):

@@ -12,11 +12,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from bridge.pipelines import secrecy
+
 # Re-exported: normalize and reconcile read number/notation through this module.
 from bridge.pipelines.notation import NumberNotation as NumberNotation
 from bridge.pipelines.notation import nfc
 from bridge.pipelines.notation import parse_number_notation as parse_number_notation
-from bridge.schemas.codes import PARTY_ONLY_TYPES, DocumentType, Secrecy
+from bridge.schemas.codes import PARTY_ONLY_TYPES, DocumentType
 
 
 def _fold(text: str) -> str:
@@ -43,23 +45,10 @@ def document_type_from_title(title: str) -> str | None:
     return None
 
 
-# A secrecy mark is a stamp: the words alone on their line or field ("MẬT", "TỐI MẬT"),
-# not the word inside prose such as "bảo vệ bí mật nhà nước" in an abstract.
-_SECRECY_MARKS = (
-    ("TUYỆT MẬT", Secrecy.TOP_SECRET),
-    ("TỐI MẬT", Secrecy.SECRET),
-    ("MẬT", Secrecy.CONFIDENTIAL),
-)
-
-
 def find_secrecy(text: str) -> str | None:
-    """The secrecy a header mark states, as a Secrecy value; None without a mark."""
-    for line in nfc(text).splitlines() or [""]:
-        folded = _fold(line).strip(" .:;-–*()[]")
-        for mark, level in _SECRECY_MARKS:
-            if folded == mark or folded == f"ĐỘ MẬT: {mark}":
-                return level.value
-    return None
+    """The secrecy a header stamp states, as a Secrecy value; None without a stamp. The rules
+    live in pipelines/secrecy.py (kept there so the guard and `bridge parse` agree)."""
+    return secrecy.find_secrecy(text)
 
 
 # --- dates and places ----------------------------------------------------------------------

@@ -25,10 +25,8 @@ The decisions are pure (``plan``); ``reconcile`` loads the store, plans and writ
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -44,24 +42,14 @@ from bridge.pipelines.calendar import (
     load_calendar,
 )
 from bridge.pipelines.parsing import parse_number_notation
+from bridge.pipelines.secret_answers import QUOTED as _QUOTED
+from bridge.pipelines.secret_answers import fold_code, forms_of_source
 from bridge.pipelines.status import assess_task
 from bridge.schemas import LinkMethod, LinkRole, TrackingStatus
 from bridge.settings import AtRiskSettings
-from bridge.store import queries
+from bridge.store import queries, secret_digests
 from bridge.store.queries import OutboxItem
 from bridge.store.tables import directives, documents, source_records, tasks
-
-# "văn bản số 1866/SXD-VP ngày 26/1/2024": the answered document quoted in an abstract.
-_QUOTED = re.compile(
-    r"số\s+(?P<code>\d{1,6}(?:/\d{4})?/[^\s,;]+)(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?",
-    re.IGNORECASE,
-)
-
-
-def fold_code(number: str, notation: str) -> tuple[str, str]:
-    """Number and notation as compared across systems: no leading zeros, upper case, Đ→D."""
-    folded = unicodedata.normalize("NFC", notation).upper().replace("Đ", "D").replace(" ", "")
-    return str(int(number)) if number.isdigit() else number.upper(), folded
 
 
 @dataclass(frozen=True)
@@ -137,6 +125,9 @@ class Plan:
     deadlines: dict[int, deadlines.DeadlineResult] = field(default_factory=dict)
     # (system, source id, reason): items skipped for want of a year's calendar (§6)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    # Tasks whose answer is a secret document: nothing is pushed for them; each shows as the
+    # failure "answer is secret: report through the secret channel" (secret_answers.py).
+    secret_answers: list[int] = field(default_factory=list)
 
 
 # --- pure decisions ------------------------------------------------------------------------
@@ -214,6 +205,7 @@ def plan(
     directive_texts: dict[tuple[str, str], str] | None = None,
     policy: deadlines.DeadlinePolicy = deadlines.DEFAULT_POLICY,
     actions: AtRiskActions = AtRiskActions(),
+    secretly_answered: Callable[[Doc], bool] = lambda _doc: False,
 ) -> Plan:
     result = Plan()
     by_key: dict[tuple, list[Doc]] = defaultdict(list)
@@ -249,6 +241,11 @@ def plan(
         completed_at = response.issued_at if response and response.issued_at else None
         result.statuses[task.id] = _status(task, completed_at, now)
         answered = response is not None and completed_at is not None and completed_at <= now
+        if response is None and secretly_answered(source):
+            # Answered by a secret document: never pushed, no early warning either; the unit
+            # reports through the secret channel.
+            result.secret_answers.append(task.id)
+            continue
         if answered and task.status != TrackingStatus.DONE.value:
             result.outbox.append(_completion(task, response))
         elif not answered and result.statuses[task.id][1]:
@@ -407,6 +404,7 @@ class ReconcileReport:
     warnings_queued: int = 0
     extensions_queued: int = 0
     calendar_failures: int = 0
+    secret_answers: int = 0
 
 
 def doc_from_row(row: Any) -> Doc:
@@ -449,7 +447,10 @@ def reconcile(
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
     policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
-    decided = plan(task_rows, incoming, outgoing, moment, texts, policy, actions)
+    decided = plan(
+        task_rows, incoming, outgoing, moment, texts, policy, actions,
+        secretly_answered=_secret_answer_lookup(engine, moment),
+    )  # fmt: skip
     _keep_last_percent(engine, decided.outbox)
     _write(engine, decided, moment)
     queries.replace_calendar_failures(engine, decided.failures, moment)
@@ -473,7 +474,23 @@ def reconcile(
         warnings_queued=queued["report_progress"],
         extensions_queued=queued["request_extension"],
         calendar_failures=len(decided.failures),
+        secret_answers=len(decided.secret_answers),
     )
+
+
+def _secret_answer_lookup(engine: Engine, now: datetime) -> Callable[[Doc], bool]:
+    """Whether a secret reply answers this source document: its forms' digests looked up
+    among those the guard noted (secret_answers.py, store/secret_digests.py)."""
+    with engine.begin() as conn:
+        key, noted = secret_digests.answer_digests(conn, now)
+    if not noted:
+        return lambda _doc: False
+
+    def lookup(doc: Doc) -> bool:
+        forms = forms_of_source(doc.system, doc.source_id, doc.number, doc.notation, doc.day)
+        return any(secret_digests.digest(key, form) in noted for form in forms)
+
+    return lookup
 
 
 def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
@@ -514,6 +531,17 @@ def _write(engine: Engine, decided: Plan, now: datetime) -> None:
     ]  # fmt: skip
     with engine.begin() as conn:
         queries.upsert_links(conn, links)
+        flagged = decided.secret_answers
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.in_(flagged), tasks.c.secret_answer_at.is_(None))
+            .values(secret_answer_at=now)
+        )
+        conn.execute(
+            update(tasks)
+            .where(tasks.c.id.not_in(flagged), tasks.c.secret_answer_at.is_not(None))
+            .values(secret_answer_at=None)
+        )
         if statuses:
             conn.execute(
                 update(tasks)

@@ -9,7 +9,8 @@ A report holds two kinds of figures for one period, each per unit with a total r
 Which items a period holds (the basis, a setting: items due or done in it, or received in
 it), how statuses are derived and how days late are counted is said in ``report_items``. The
 secret documents appear only as counts of ``secret_skips`` whose day falls in the period
-(the day the bridge saw them), beside the documents.
+(the day the document was received — a reply: issued; a directive: written —, each
+document counted once however often it is read: store/secret_digests.py), beside the documents.
 
 ``count_report`` is pure over plain rows; ``build_report`` reads the store once
 (``report_store``) and counts.

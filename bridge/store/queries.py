@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge.schemas import Assignment, Directive, Document, OutboxState, Task
-from bridge.store import fits
+from bridge.store import fits, secret_digests
 from bridge.store import rows as to_row
 from bridge.store.fits import RECORD_REFUSALS, is_connection_error
 from bridge.store.run_log import (  # noqa: F401 - the store's run operations, re-exported
@@ -45,6 +45,7 @@ from bridge.store.run_log import (  # noqa: F401 - the store's run operations, r
     start_run,
     this_worker,
 )
+from bridge.store.secret_digests import SecretOutcome, SecretRecord
 from bridge.store.tables import (
     assignments,
     dead_letters,
@@ -98,6 +99,9 @@ class Page:
     tasks: list[Task] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     secret_skips: Counter[tuple[str, date]] = field(default_factory=Counter)
+    # Secret records met on the page: counted once per document (not per read) into
+    # ``secret_skips`` and purged from every table (store/secret_digests.py).
+    secrets: list[SecretRecord] = field(default_factory=list)
     cursor: str | None = None
     # Records read cleanly on this page (new, changed or unchanged): an open dead letter of
     # one of them was a passing fault (a truncated or corrupted page) and is resolved.
@@ -198,10 +202,11 @@ def get_cursor(conn: Connection, system: str, stream: str) -> str | None:
     return conn.execute(query).scalar_one_or_none()
 
 
-def write_page(engine: Engine, page: Page, now: datetime) -> None:
-    """Write one page and move its cursor, atomically (see the module docstring)."""
+def write_page(engine: Engine, page: Page, now: datetime) -> SecretOutcome:
+    """Write one page and move its cursor, atomically (see the module docstring); returns what
+    the page's secret records did (documents counted for the first time, records purged)."""
     with engine.begin() as conn:
-        _write_page(conn, page, now)
+        return _write_page(conn, page, now)
 
 
 def page_refusal(engine: Engine, page: Page, now: datetime) -> str | None:
@@ -228,7 +233,8 @@ def page_refusal(engine: Engine, page: Page, now: datetime) -> str | None:
     return None
 
 
-def _write_page(conn: Connection, page: Page, now: datetime) -> None:
+def _write_page(conn: Connection, page: Page, now: datetime) -> SecretOutcome:
+    secret = secret_digests.record(conn, page.system, page.secrets, now)
     _upsert(
         conn,
         source_records,
@@ -297,7 +303,9 @@ def _write_page(conn: Connection, page: Page, now: datetime) -> None:
         secret_skips,
         [
             {"system": page.system, "unit_id": unit, "day": day, "count": count}
-            for (unit, day), count in sorted(_fitting_units(page.secret_skips).items())
+            for (unit, day), count in sorted(
+                _fitting_units(page.secret_skips + secret.counted).items()
+            )
         ],
         key=("system", "unit_id", "day"),
         add_to=("count",),
@@ -318,6 +326,8 @@ def _write_page(conn: Connection, page: Page, now: datetime) -> None:
             ],
             key=("system", "stream"),
         )
+
+    return secret
 
 
 def _fitting_units(skips: Counter[tuple[str, date]]) -> Counter[tuple[str, date]]:
@@ -632,11 +642,17 @@ def render_summary(summary: StoreSummary) -> str:
 # --- failures ------------------------------------------------------------------------------
 
 
+# A task answered by a secret document: named by the task only (docs/domain.md §3). The
+# Vietnamese line is what officials read in the artifact; the English one, the CLI and logs.
+CLASSIFIED_REPLY = "answer is secret: report through the secret channel"
+CLASSIFIED_REPLY_VI = "văn bản trả lời là văn bản mật: báo cáo qua kênh mật"
+
+
 @dataclass(frozen=True)
 class Failure:
     """A dead letter or a dead outbox row, as `bridge failures` and the flows show it."""
 
-    kind: str  # "dead_letter" | "outbox"
+    kind: str  # "dead_letter" | "outbox" | "secret_answer"
     id: int
     where: str
     reason: str
@@ -655,6 +671,11 @@ def list_failures(engine: Engine) -> list[Failure]:
             select(outbox)
             .where(outbox.c.state == OutboxState.DEAD.value)
             .order_by(outbox.c.updated_at.desc())
+        ).all()
+        secret = conn.execute(
+            select(tasks.c.id, tasks.c.source_id, tasks.c.secret_answer_at)
+            .where(tasks.c.secret_answer_at.is_not(None))
+            .order_by(tasks.c.id)
         ).all()
     failures = [
         Failure(
@@ -678,6 +699,11 @@ def list_failures(engine: Engine) -> list[Failure]:
         )
         for r in dead
     ]
+    failures += [
+        Failure("secret_answer", r.id, f"tracking task {r.source_id}", CLASSIFIED_REPLY,
+                r.secret_answer_at, 1)
+        for r in secret
+    ]  # fmt: skip
     return failures
 
 

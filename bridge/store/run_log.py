@@ -24,6 +24,7 @@ RUN_COUNTERS = (
     "unchanged",
     "rejected",
     "secret_skipped",
+    "secret_purged",
     "pushed",
     "failed",
 )

@@ -197,6 +197,11 @@ tasks = Table(
     Column("deadline_explanation", Json),
     Column("deadline_milestone", UTCDateTime, comment="review milestone of the deadline in force"),
     Column("extension_count", Integer, nullable=False, server_default="0"),
+    Column(
+        "secret_answer_at",
+        UTCDateTime,
+        comment="when reconcile found this task answered by a secret document (none of it kept)",
+    ),
     Column("changed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_tasks_system_source"),
@@ -291,6 +296,7 @@ runs = Table(
     Column("unchanged", Integer, nullable=False, server_default="0"),
     Column("rejected", Integer, nullable=False, server_default="0"),
     Column("secret_skipped", Integer, nullable=False, server_default="0"),
+    Column("secret_purged", Integer, nullable=False, server_default="0"),
     Column("pushed", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
     Column("error", Text),
@@ -301,6 +307,32 @@ secret_skips = Table(
     metadata,
     Column("system", String(SYSTEM), primary_key=True),
     Column("unit_id", String(SOURCE_ID), primary_key=True, comment="'' when not known"),
-    Column("day", Date, primary_key=True, comment="local day the documents were seen"),
+    Column("day", Date, primary_key=True, comment="local day the documents were received"),
     Column("count", Integer, nullable=False),
+)
+
+# Secret documents leave no field behind; these three tables hold only what counting per
+# document and recognising a secret reply need (store/secret_digests.py explains the design).
+secret_keys = Table(
+    "secret_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("key", String(64), nullable=False, comment="hex HMAC key, generated once"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+secret_seen = Table(
+    "secret_seen",
+    metadata,
+    Column("digest", String(64), primary_key=True, comment="HMAC of system, stream, source id"),
+    Column("system", String(SYSTEM), nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+secret_answers = Table(
+    "secret_answers",
+    metadata,
+    Column("digest", String(64), primary_key=True, comment="HMAC of what a secret reply answers"),
+    Column("system", String(SYSTEM), nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
 )

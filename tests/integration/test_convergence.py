@@ -103,7 +103,8 @@ def _rows(engine, query) -> list:
 
 def _assert_store_equals_ground_truth(sim: SimulatorCluster, engine) -> None:
     truth_documents = {str(d["id"]) for d in sim.ground_truth("documents") if not d["secrecy"]}
-    truth_outgoing = {str(o["id"]) for o in sim.ground_truth("outgoing")}
+    # Secret replies are never stored (docs/domain.md §3).
+    truth_outgoing = {str(o["id"]) for o in sim.ground_truth("outgoing") if not o["secrecy"]}
     stored = _rows(engine, select(documents.c.source_id, documents.c.direction))
     assert {s for s, direction in stored if direction == "incoming"} == truth_documents
     assert {s for s, direction in stored if direction == "outgoing"} == truth_outgoing
@@ -122,7 +123,11 @@ def _assert_store_equals_ground_truth(sim: SimulatorCluster, engine) -> None:
     }
     assert stored_tasks == truth_tasks
 
-    truth_links = {o["task_id"]: str(o["id"]) for o in sim.ground_truth("outgoing") if o["task_id"]}
+    truth_links = {
+        o["task_id"]: str(o["id"])
+        for o in sim.ground_truth("outgoing")
+        if o["task_id"] and not o["secrecy"]
+    }
     query = (
         select(tasks.c.source_id, documents.c.source_id)
         .join(task_document_links, task_document_links.c.task_id == tasks.c.id)
@@ -147,7 +152,7 @@ def _assert_every_due_completion_written_once(sim: SimulatorCluster) -> None:
     now = datetime.fromisoformat(sim.now())
     answered = {
         o["task_id"] for o in sim.ground_truth("outgoing")
-        if o["task_id"] and datetime.fromisoformat(o["issued_at"]) <= now
+        if o["task_id"] and not o["secrecy"] and datetime.fromisoformat(o["issued_at"]) <= now
     }  # fmt: skip
     by_hand = {t["id"] for t in sim.ground_truth("tasks") if t["completion_source"] == "clerk"}
     applied = [

@@ -59,10 +59,12 @@ def test_a_first_sync_stores_every_ordinary_document_and_counts_the_secret_ones(
     assert stored | rejected == ordinary and not stored & rejected
     assert incoming.secret_skipped == len(secret)
     assert len(rejected) <= len(ordinary) // 20, f"too many rejects: {sorted(rejected)[:5]}"
-    assert _ids(engine, directives) == _truth(sim, "directives")
+    # Secret directives are skipped like any secret record (docs/domain.md §3).
+    assert _ids(engine, directives) == _truth(sim, "directives", False)
     assert _count(engine, assignments, assignments.c.role == "main") == len(
-        _truth(sim, "directives")
+        _truth(sim, "directives", False)
     )
+    assert results["directives"].secret_skipped == len(_truth(sim, "directives", True)) > 0
     with engine.connect() as conn:
         assert queries.get_cursor(conn, "ioffice", "incoming").endswith("+07:00")
         assert conn.execute(select(func.count()).select_from(runs)).scalar_one() == 3

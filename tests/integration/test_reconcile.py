@@ -11,7 +11,7 @@ from bridge.connectors.http import RetryPolicy
 from bridge.connectors.ioffice import IOfficeConnector
 from bridge.connectors.tracking import LgspToken, TrackingConnector
 from bridge.pipelines import push, reconcile, sync
-from bridge.store import database
+from bridge.store import database, queries
 from bridge.store.tables import documents, outbox, task_document_links, tasks
 from simulators.harness import SimulatorCluster
 
@@ -58,9 +58,18 @@ def test_every_link_is_the_ground_truth_and_a_second_run_wishes_nothing_new(sim,
     assert first.ambiguous == [] and first.unlinked == []
     assert first.linked_source == first.tasks == len(list(sim.ground_truth("tasks")))
 
-    truth = {o["task_id"]: str(o["id"]) for o in sim.ground_truth("outgoing") if o["task_id"]}
+    replies = [o for o in sim.ground_truth("outgoing") if o["task_id"]]
+    # A secret reply is never stored nor linked: its task is a failure to report through the
+    # secret channel, named by the task only (docs/domain.md §3).
+    truth = {o["task_id"]: str(o["id"]) for o in replies if not o["secrecy"]}
+    secretly_answered = {o["task_id"] for o in replies if o["secrecy"]}
+    assert secretly_answered, "the world should hold tasks answered by secret replies"
     links = _response_links(engine)
     assert {task: doc for task, (doc, _) in links.items()} == truth
+    assert first.secret_answers == len(secretly_answered)
+    failures = [f for f in queries.list_failures(engine) if f.kind == "secret_answer"]
+    assert {f.where.removeprefix("tracking task ") for f in failures} == secretly_answered
+    assert {f.reason for f in failures} == {queries.CLASSIFIED_REPLY}
     assert {method for _, method in links.values()} <= {"reference", "number_match"}
 
     with engine.connect() as conn:
@@ -96,7 +105,11 @@ STEP_MINUTES = 120
 
 def _assert_no_late_mark_for_timely_responses(sim, start: datetime) -> None:
     end = datetime.fromisoformat(sim.now())
-    responses = {o["task_id"]: o for o in sim.ground_truth("outgoing") if o["task_id"]}
+    # A secret reply is never pushed (docs/domain.md §3): its task is reported through the
+    # secret channel, and a late mark there is not the bridge's to prevent.
+    responses = {
+        o["task_id"]: o for o in sim.ground_truth("outgoing") if o["task_id"] and not o["secrecy"]
+    }
     late = {m["task_id"] for m in sim.ground_truth("late_marks")}
     checked = 0
     for task in sim.ground_truth("tasks"):

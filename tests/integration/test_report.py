@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,14 +25,14 @@ from bridge.connectors.http import RetryPolicy
 from bridge.connectors.ioffice import IOfficeConnector
 from bridge.connectors.tracking import LgspToken, TrackingConnector
 from bridge.mappings.units import UNITS_FILE
-from bridge.pipelines import mismatch, push, reconcile, report, sync
-from bridge.pipelines.calendar import LOCAL_TZ
+from bridge.pipelines import mismatch, push, reconcile, report, report_store, sync
 from bridge.pipelines.mismatch import Cause
 from bridge.pipelines.periods import Period, parse_period
 from bridge.reports import excel, summary_markdown, write_report
 from bridge.settings import load_settings
 from bridge.store import database
 from simulators.harness import SimulatorCluster
+from tests.integration.secret_truth import secret_counts
 
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 STATUSES = ("done_on_time", "done_late", "in_progress", "overdue", "not_started")
@@ -126,9 +126,14 @@ def count(rows: list[tuple[str, str]]) -> dict[str, dict[str, int]]:
 def expected_tasks(sim, period: Period, at: datetime, unit: str | None = None) -> dict:
     units = canonical_units(sim)
     received = {d["id"]: ts(d["received_at"]) for d in sim.ground_truth("documents")}
-    answered = {o["task_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing")}
+    # A secret reply is never stored: the bridge knows no completion time for its task.
+    answered = {
+        o["task_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing") if not o["secrecy"]
+    }
     directed: dict[int, datetime] = {}
     for d in sim.ground_truth("directives"):
+        if d["secrecy"]:
+            continue  # never stored, so it cannot show that work started
         created = ts(d["created_at"])
         directed[d["document_id"]] = min(created, directed.get(d["document_id"], created))
     rows, late = [], {}
@@ -249,27 +254,33 @@ def test_days_late_are_working_days(world):
         assert line.days_late <= math.ceil((end - line.item.deadline) / timedelta(days=1)) + 1
 
 
-def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world):
-    units = canonical_units(world.sim)
-    secret = [d for d in world.sim.ground_truth("documents") if d["secrecy"]]
-    assert secret, "the world should hold a few secret documents"
-    by_unit: dict[str, int] = {}
-    for d in secret:
-        unit_id = units[d["main_unit"]][0]
-        by_unit[unit_id] = by_unit.get(unit_id, 0) + 1
-    # The bridge saw them today, in real time: a range from the world's start to today.
-    today = datetime.now(LOCAL_TZ).date()
-    period = parse_period(f"2023-10-01..{today.isoformat()}")
-    built = report.build_report(world.engine, period, now=datetime.now(UTC))
-    assert built.secret_excluded == len(secret)
-    rows = built.documents.units
-    assert {r.unit_id: r.secret_excluded for r in rows if r.secret_excluded} == by_unit
-    # Nothing else of them: their ids are nowhere in the figures.
-    secret_ids = {str(d["id"]) for d in secret}
-    listed = {line.item.item_id for kind in built.kinds for line in kind.items}
-    assert not secret_ids & listed
-    # And a period of the simulated past holds none of them.
-    assert report.build_report(world.engine, parse_period("2024-01")).secret_excluded == 0
+def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_received(world):
+    truth = secret_counts(world.sim)
+    kinds = [
+        [d for d in world.sim.ground_truth(kind) if d["secrecy"]]
+        for kind in ("documents", "outgoing", "directives")
+    ]
+    assert all(kinds), "the world should hold secret documents, replies and directives"
+    with world.engine.connect() as conn:
+        stored = {(unit, day): n for unit, day, n in report_store.load_secret_skips(conn)}
+    # Synced twice (the second sync re-reads the overlap): still once per document.
+    assert stored == truth
+    secret_ids = {str(d["id"]) for kind in kinds for d in kind}
+    for text in ("2023-Q4", "2024-01"):
+        period = parse_period(text)
+        built = report.build_report(world.engine, period, now=world.now)
+        in_period = {
+            key: n for key, n in truth.items() if period.first_day <= key[1] <= period.last_day
+        }
+        assert built.secret_excluded == sum(in_period.values())
+        by_unit: dict[str, int] = {}
+        for (unit_id, _), n in in_period.items():
+            by_unit[unit_id] = by_unit.get(unit_id, 0) + n
+        rows = built.documents.units
+        assert {r.unit_id: r.secret_excluded for r in rows if r.secret_excluded} == by_unit
+        # Nothing else of them: their ids are nowhere in the figures.
+        listed = {line.item.item_id for kind in built.kinds for line in kind.items}
+        assert not secret_ids & listed
 
 
 # --- mismatches --------------------------------------------------------------------------
@@ -277,7 +288,11 @@ def test_secret_documents_appear_only_as_a_count_on_the_day_they_were_seen(world
 
 def test_mismatches_and_their_causes_equal_the_ground_truth(world):
     found = mismatch.find_in_store(world.engine, now=world.now)
-    answered = {o["task_id"]: ts(o["issued_at"]) for o in world.sim.ground_truth("outgoing")}
+    answered = {
+        o["task_id"]: ts(o["issued_at"])
+        for o in world.sim.ground_truth("outgoing")
+        if not o["secrecy"]  # never stored: the bridge cannot see that task answered
+    }
     tasks = list(world.sim.ground_truth("tasks"))
     expected = {}
     for t in tasks:

@@ -129,7 +129,11 @@ def test_responses_name_what_they_answer_in_three_ways(world: World) -> None:
     modes = Counter()
     for i in answered:
         out, doc = world.outgoing(i, 1), world.incoming(i)
-        assert doc["number_notation"] in out["abstract"]
+        # A secret reply may carry its stamp in NFD or TCVN3 text (test_secret_replies_...).
+        abstract = unicodedata.normalize("NFC", out["abstract"])
+        assert doc["number_notation"] in abstract or (
+            tcvn3_mojibake(doc["number_notation"]) in abstract
+        )
         modes["id" if out["replies_to_id"] else "number" if out["replies_to_number_notation"]
               else "text"] += 1  # fmt: skip
         if out["replies_to_id"]:
@@ -163,3 +167,25 @@ def test_the_clock_runs_at_its_speed_and_never_goes_back() -> None:
     assert frozen.advance(90) == 1_700_000_090 == frozen.now()
     with pytest.raises(ValueError, match="never goes back"):
         frozen.advance_until(1_700_000_000)
+
+
+def test_secret_replies_and_directives_carry_their_mark_in_varied_forms(world: World) -> None:
+    replies = [i for i in range(world.total) if world.fate(i).response_secrecy]
+    directives = [i for i in range(world.total) if world.fate(i).directive_secrecy]
+    assert len(replies) >= 5 and len(directives) >= 3
+    styles = Counter(world.fate(i).secrecy_style for i in replies + directives)
+    assert len(styles) >= 5, styles
+    for i in replies:
+        fate = world.fate(i)
+        out = world.outgoing(i, 1)
+        assert fate.has_task and fate.manual_completion_at is None  # no clerk copies it
+        if fate.secrecy_style.startswith("field"):
+            assert out["secrecy"] == fate.response_secrecy
+        else:
+            assert out["secrecy"] is None and out["abstract"] != out["abstract"].lower()
+    for i in directives:
+        fate = world.fate(i)
+        assert not fate.has_task  # a secret directive never feeds a tracked task's deadline
+        assert world.directive(i)["secrecy"] == (
+            fate.directive_secrecy if fate.secrecy_style.startswith("field") else None
+        )

@@ -30,8 +30,12 @@ def test_an_unreadable_secret_record_is_counted_never_kept(engine):
         letters = conn.execute(select(dead_letters.c.reason, dead_letters.c.payload)).all()
         skipped = conn.execute(select(secret_skips.c.count)).scalar_one()
     assert skipped == 1
-    withheld = [p for r, p in letters if "payload withheld" in r]
-    kept = [p for r, p in letters if "payload withheld" not in r]
-    assert withheld == [None]
-    assert kept == [{"raw": "'garbage 17'"}]
-    assert "Nội dung mật X" not in str(letters)
+    # Unreadable text keeps nothing but where and how long: a stamp in it may be cut, encoded
+    # or spaced beyond recognition, so no text of it is ever stored.
+    assert [p for _, p in letters] == [None, None]
+    assert sorted(r for r, _ in letters) == sorted(
+        f"list item is not a JSON object ({len(text)} characters; content withheld: it may"
+        " belong to a secret document)"
+        for text in ("'TUYỆT MẬT 12/QĐ-BCA ...'", "'garbage 17'")
+    )
+    assert "Nội dung mật X" not in str(letters) and "garbage" not in str(letters)
