@@ -244,7 +244,12 @@ def test_the_deadline_watch_lists_the_overdue_tasks_in_the_store(configured, sim
 
 def test_the_deadline_watch_lists_items_at_their_review_milestone(configured, sim):
     assert flows.sync_system("ioffice", return_state=True).is_completed()
-    assert flows.sync_system("tracking", return_state=True).is_completed()
+    synced = flows.sync_system("tracking", return_state=True)
+    # The world holds tasks answered by secret replies: the first run that meets them ends
+    # Failed with exactly those (docs/secrecy.md), and nothing else may fail.
+    if not synced.is_completed():
+        failures = synced.message.split(": ", 1)[1].split(". See", 1)[0].split("; ")
+        assert all("answer is secret" in failure for failure in failures), synced.message
     moment = datetime.fromisoformat(sim.now())
     state = flows.deadline_watch(now=moment, return_state=True)
     assert state.is_completed(), state.message

@@ -103,9 +103,11 @@ def test_a_hostile_ioffice_record_is_a_dead_letter_and_the_rest_arrives(sim, eng
     assert len(letters) == 1, [letter.reason for letter in letters]
     reason = letters[0].reason
     assert all(word in reason for word in named), reason
-    # The raw record is kept for whoever repairs it, in a form both databases store.
+    # The raw record is kept for whoever repairs it, in a form both databases store, except
+    # one the connector could not read at all (too deep): its secrecy was never settled, so
+    # nothing of it is kept (docs/secrecy.md).
     kept = json.dumps(letters[0].payload, ensure_ascii=False)
-    assert letters[0].payload is not None and "\x00" not in kept
+    assert (letters[0].payload is not None or case == "deep_nesting") and "\x00" not in kept
     assert len(letters[0].source_id) <= 128
     assert results["incoming"].rejected == 1
     # Every other ordinary document, on the same page and on later pages, is stored.

@@ -158,9 +158,17 @@ def expected_documents(sim, deadlines: dict, period: Period, at: datetime) -> di
     answer's issue time. The deadline is the store's (the deadline rules have their own
     tests, tests/unit/test_deadlines.py); a document with none is left out."""
     units = canonical_units(sim)
-    issued = {o["answers_document_id"]: ts(o["issued_at"]) for o in sim.ground_truth("outgoing")}
+    # Secret replies and directives never reach the bridge (docs/secrecy.md): a document
+    # answered only through the secret channel is not done as far as the figures can know.
+    issued = {
+        o["answers_document_id"]: ts(o["issued_at"])
+        for o in sim.ground_truth("outgoing")
+        if not o.get("secrecy")
+    }
     directed: dict[int, datetime] = {}
     for d in sim.ground_truth("directives"):
+        if d.get("secrecy"):
+            continue
         created = ts(d["created_at"])
         directed[d["document_id"]] = min(created, directed.get(d["document_id"], created))
     rows = []
