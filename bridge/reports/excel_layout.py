@@ -71,7 +71,7 @@ def merged(sheet: Worksheet, row: int, first: int, last: int, value: str, **styl
 
 def national_heading(sheet: Worksheet, heading: Heading, columns: int) -> None:
     """Rows 1–2: the agency on the left, the national name and motto on the right."""
-    split = max(2, columns // 3)
+    split = max(1, columns // 3)  # the left third, at least one column, never all of them
     merged(sheet, 1, 1, split, heading.parent_agency.upper(), size=12)
     merged(sheet, 2, 1, split, heading.agency_name.upper(), bold=True, size=12)
     merged(sheet, 1, split + 1, columns, NATIONAL_NAME, bold=True, size=12)
@@ -90,7 +90,7 @@ def table_header(sheet: Worksheet, row: int, columns: Sequence[tuple[str, float]
 def signature_block(sheet: Worksheet, row: int, heading: Heading, columns: int) -> int:
     """The place and date, the preparer on the left, the signer on the right; the next free
     row is returned."""
-    split = max(2, columns // 3)
+    split = max(1, columns // 3)  # the left third, at least one column, never all of them
     merged(sheet, row, split + 1, columns, heading.place_date_line(), italic=True)
     merged(sheet, row + 1, 1, split, "NGƯỜI LẬP BIỂU", bold=True)
     merged(sheet, row + 1, split + 1, columns, heading.signer_title.upper(), bold=True)
