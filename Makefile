@@ -44,7 +44,7 @@ format: $(STAMP)
 # The first page of the Word report and of the Excel workbook as PNG (docs/img/), for the README.
 # Needs LibreOffice and pdftoppm (poppler-utils); without them it says so and skips.
 report-pictures: $(STAMP)
-	$(BIN)/python -m bridge.reports.pictures docs/img
+	$(BIN)/python -m reports.pictures docs/img
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

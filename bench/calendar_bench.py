@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from bridge.pipelines.calendar import WorkingCalendar, load_calendar
+from pipelines.calendar import WorkingCalendar, load_calendar
 
 CALLS = 200_000
 SEED = 20240207

@@ -31,10 +31,10 @@ from bench.simulator_memory_bench import peak_rss_mb
 
 
 def _connectors(sim) -> dict:  # type: ignore[no-untyped-def]
-    from bridge.connectors.http import RetryPolicy
-    from bridge.connectors.idesk import IDeskConnector
-    from bridge.connectors.ioffice import IOfficeConnector
-    from bridge.connectors.tracking import LgspToken, TrackingConnector
+    from connectors.http import RetryPolicy
+    from connectors.idesk import IDeskConnector
+    from connectors.ioffice import IOfficeConnector
+    from connectors.tracking import LgspToken, TrackingConnector
 
     policy = RetryPolicy(max_attempts=3, backoff_initial_s=0.01, backoff_max_s=0.1)
     token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=policy)
@@ -48,7 +48,7 @@ def _connectors(sim) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _store(directory: str, name: str):  # type: ignore[no-untyped-def]
-    from bridge.store import database
+    from store import database
 
     url = f"sqlite:///{Path(directory) / name}"
     database.upgrade(url)
@@ -62,7 +62,7 @@ def _floor(connector, stream: str) -> tuple[int, float]:  # type: ignore[no-unty
 
 
 def _ingest(engine, connector, catalog, stream: str) -> tuple[int, float]:  # type: ignore[no-untyped-def]
-    from bridge.pipelines import sync
+    from pipelines import sync
 
     started = time.perf_counter()
     counts = sync.sync_system(engine, connector, catalog, streams=[stream])[stream]
@@ -70,7 +70,7 @@ def _ingest(engine, connector, catalog, stream: str) -> tuple[int, float]:  # ty
 
 
 def speed(size: int) -> None:
-    from bridge.pipelines import push, reconcile, sync
+    from pipelines import push, reconcile, sync
     from simulators.harness import SimulatorCluster
 
     print(f"world of {size:,} documents (seed 7), SQLite store, simulators in-process")
@@ -106,7 +106,7 @@ def speed(size: int) -> None:
 
 def memory_of(size: int) -> dict:
     """One world size, in this process: ingest iOffice incoming into a fresh store."""
-    from bridge.pipelines import sync
+    from pipelines import sync
     from simulators.harness import SimulatorCluster
 
     with SimulatorCluster(size=size, seed=7) as sim, tempfile.TemporaryDirectory() as tmp:

@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bridge.settings import load_settings
-from bridge.store import database, queries
-from bridge.store.tables import outbox, runs, secret_skips
+from store import database, queries
+from store.tables import outbox, runs, secret_skips
 
 DAYS = 10
 STEP = timedelta(hours=2)
@@ -45,7 +45,8 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
     print(f"Starting the simulators: a world of {size} documents (seed 7)...")
     with SimulatorCluster(size=size, seed=7) as sim:
         _point_settings_at(sim, url)
-        from bridge import flows, serve
+        import flows
+        from bridge import serve
 
         # Prefect's own chatter (one line per flow run) would drown what the demo prints.
         logging.getLogger("prefect").setLevel(logging.WARNING)

@@ -57,8 +57,8 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
 
-    from bridge import flows
-    from bridge.pipelines.systems import configured_systems
+    import flows
+    from pipelines.systems import configured_systems
 
     plan, timezone = settings.schedules, settings.timezone
     one_at_a_time = ConcurrencyLimitConfig(
@@ -167,8 +167,8 @@ def serve_deployments(settings: BridgeSettings | None = None) -> int:
     from prefect import serve
     from prefect.settings import PREFECT_API_URL
 
-    from bridge.pipelines.systems import SYSTEMS, configured_systems
-    from bridge.store import database
+    from pipelines.systems import SYSTEMS, configured_systems
+    from store import database
 
     settings = settings or load_settings()
     if not PREFECT_API_URL.value():

@@ -255,7 +255,7 @@ class ScheduleSettings(BaseModel):
 class CalendarSettings(BaseModel):
     """Where the working-day calendar's year files are (docs/domain.md §6, "Calendar data").
 
-    The packaged files (bridge/mappings/calendar/<year>.toml) are read first; files in
+    The packaged files (mappings/calendar/<year>.toml) are read first; files in
     ``directory`` replace those of the same year and add later years, so a new year's
     announcement can be installed on a server without a new release of the bridge.
     """

@@ -1,6 +1,6 @@
 """The simulated iDesk: SOAP 1.1 document/literal over the same world as iOffice.
 
-Endpoint `/idesk/ws/VanBanService` (WSDL: `?wsdl`, the file bridge/connectors/wsdl/idesk.wsdl),
+Endpoint `/idesk/ws/VanBanService` (WSDL: `?wsdl`, the file connectors/wsdl/idesk.wsdl),
 HTTP Basic authentication, English PascalCase element names (so the mapping files differ from
 iOffice's). A deployment runs iOffice or iDesk; the simulator serves both over one ground truth so
 the same scenarios run against either protocol.

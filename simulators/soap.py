@@ -17,7 +17,7 @@ from starlette.responses import Response
 from simulators.faults import FaultPlan, garbled_answer
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-WSDL_DIR = Path(__file__).resolve().parent.parent / "bridge" / "connectors" / "wsdl"
+WSDL_DIR = Path(__file__).resolve().parent.parent / "connectors" / "wsdl"
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 1_000_000
 

@@ -1,7 +1,7 @@
 """The simulated provincial task-tracking system (TDNV): SOAP 1.1 behind an LGSP token endpoint.
 
 SOAP endpoint `/tdnv/services/NhiemVuService` (WSDL: `?wsdl`, the file
-bridge/connectors/wsdl/tracking.wsdl); `POST /token` issues OAuth2 client-credentials tokens,
+connectors/wsdl/tracking.wsdl); `POST /token` issues OAuth2 client-credentials tokens,
 required as `Authorization: Bearer` on the SOAP endpoint unless the cluster disables it.
 Ledger, idempotency and late-mark rules live in simulators.state.
 """

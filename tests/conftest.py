@@ -131,7 +131,7 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request) -> str:
     """The same test on both databases: an empty, migrated store."""
-    from bridge.store import database
+    from store import database
 
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
     database.upgrade(url)
@@ -140,7 +140,7 @@ def store_url(request) -> str:
 
 @pytest.fixture
 def engine(store_url):
-    from bridge.store import database
+    from store import database
 
     engine = database.connect(store_url)
     yield engine

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.connectors.bodies import CHUNK_BYTES, MB
-from bridge.connectors.http import (
+from connectors.bodies import CHUNK_BYTES, MB
+from connectors.http import (
     BadRecord,
     BodyLimits,
     BodyTooLarge,
@@ -20,9 +20,9 @@ from bridge.connectors.http import (
     RetryPolicy,
     Timeouts,
 )
-from bridge.connectors.idesk import IDeskConnector
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
+from connectors.idesk import IDeskConnector
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
 from simulators.faults import GATEWAY_PAGE
 from simulators.harness import SimulatorCluster
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bridge.connectors.http import (
+from connectors.http import (
     AuthError,
     BadRequestError,
     ContractError,
@@ -200,7 +200,7 @@ def test_secrets_are_redacted_from_errors_and_every_logger(server, caplog):
     server.script((401, {}, b'{"message": "bad password s3cr3t-passw0rd", "token": "abc123xyz"}'))
     with pytest.raises(AuthError) as error:
         _client(server).request("POST", "/qlvb/api/login", operation="login")
-    logging.getLogger("bridge.pipelines.anything").error("login failed: %s", error.value)
+    logging.getLogger("pipelines.anything").error("login failed: %s", error.value)
     logging.getLogger("urllib3.somewhere").warning("Bearer eyJhbGciOi.payload.sig sent")
     try:
         raise ValueError("password=s3cr3t-passw0rd")

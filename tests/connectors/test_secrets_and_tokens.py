@@ -15,7 +15,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from bridge.connectors.http import (
+from connectors.http import (
     AuthError,
     BadRequestError,
     ContractError,
@@ -24,10 +24,10 @@ from bridge.connectors.http import (
     RetryPolicy,
     Timeouts,
 )
-from bridge.connectors.idesk import IDeskConnector
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.soap import SoapClient
-from bridge.connectors.tracking import LgspToken, TrackingConnector
+from connectors.idesk import IDeskConnector
+from connectors.ioffice import IOfficeConnector
+from connectors.soap import SoapClient
+from connectors.tracking import LgspToken, TrackingConnector
 from tests.connectors.test_http import ScriptedServer
 
 ONCE = RetryPolicy(max_attempts=1)
@@ -49,7 +49,7 @@ def server():
 def debug_everywhere(caplog):
     """DEBUG on for every logger, the transport ones included, as an operator debugging would."""
     caplog.set_level(logging.DEBUG)
-    names = ["zeep.transports", "urllib3.connectionpool", "bridge.connectors"]
+    names = ["zeep.transports", "urllib3.connectionpool", "connectors"]
     levels = {name: logging.getLogger(name).level for name in names}
     for name in names:
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -93,8 +93,8 @@ def test_a_login_401_echoing_the_password_in_every_encoding_leaks_nothing(server
     connector = IOfficeConnector(server.url, USER, PASSWORD, policy=ONCE, timeouts=SHORT)
     with pytest.raises(AuthError) as raised:
         connector.login()
-    logging.getLogger("bridge.pipelines.sync").error("login failed: %s", raised.value)
-    logging.getLogger("bridge.pipelines.sync").debug("answer: %s", echo_body(PASSWORD).decode())
+    logging.getLogger("pipelines.sync").error("login failed: %s", raised.value)
+    logging.getLogger("pipelines.sync").debug("answer: %s", echo_body(PASSWORD).decode())
     # The answer logged as a JSON member once more: the password now three escapes deep.
     logging.getLogger("bridge").debug(json.dumps({"answer": echo_body(PASSWORD).decode()}))
     text = str(raised.value) + "\n" + caplog.text
@@ -306,7 +306,7 @@ def test_markup_where_json_was_due_is_retryable(server):
 
 
 def test_only_the_newest_tokens_are_kept_and_credentials_for_good():
-    from bridge.connectors.redaction import SecretRegistry
+    from connectors.redaction import SecretRegistry
 
     registry = SecretRegistry(keep_temporary=3)
     registry.add("permanent-password")

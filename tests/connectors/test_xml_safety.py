@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from bridge.connectors.http import ContractError, RetryPolicy
-from bridge.connectors.soap import SoapClient, parse_xml_safely
+from connectors.http import ContractError, RetryPolicy
+from connectors.soap import SoapClient, parse_xml_safely
 
 ADDRESS = "http://127.0.0.1:9/tdnv/services/NhiemVuService"
 NO_RETRY = RetryPolicy(max_attempts=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.pipelines.systems import SYSTEMS
+from pipelines.systems import SYSTEMS
 from simulators.harness import SimulatorCluster
 
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bridge import flows
-from bridge.pipelines import extensions
-from bridge.store import database, queries
-from bridge.store.queries import OutboxItem
-from bridge.store.tables import dead_letters, documents, outbox, runs, sync_cursors, tasks
+import flows
+from pipelines import extensions
+from store import database, queries
+from store.queries import OutboxItem
+from store.tables import dead_letters, documents, outbox, runs, sync_cursors, tasks
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -307,8 +307,8 @@ def test_the_periodic_report_writes_both_files_and_links_them(configured, sim, t
 
 def test_a_scheduled_report_covers_the_latest_complete_period(configured, sim, tmp_path,
                                                               monkeypatch):  # fmt: skip
-    from bridge.pipelines.calendar import local_date
-    from bridge.pipelines.periods import schedule_period
+    from pipelines.calendar import local_date
+    from pipelines.periods import schedule_period
 
     monkeypatch.setenv("BRIDGE_VAR_DIR", str(tmp_path / "var"))
     state = flows.periodic_report(schedule="half_yearly", return_state=True)

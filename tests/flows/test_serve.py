@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bridge import serve
 from bridge.settings import load_settings
-from bridge.store import database
-from bridge.store.tables import documents
+from store import database
+from store.tables import documents
 from tests.flows.conftest import simulator_env
 
 pytestmark = pytest.mark.prefect
@@ -64,7 +64,7 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
         )
     (watch,) = by_name["deadline-watch/deadline-watch"].schedules
     assert watch.parameters == {"skip_days_off": True}
-    assert by_name["resync/resync"].entrypoint == "bridge.flows.resync"
+    assert by_name["resync/resync"].entrypoint == "flows.resync"
     form = by_name["resync/resync"]._parameter_openapi_schema.model_dump()["properties"]
     assert form["system"]["enum"] == ["ioffice", "idesk", "tracking"]
     assert form["since"]["anyOf"][0] == {"format": "date-time", "type": "string"}

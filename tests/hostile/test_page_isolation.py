@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from bridge.connectors.http import RawPage
-from bridge.pipelines.ingest import ingest_pages, run_stream
-from bridge.store import queries
-from bridge.store.tables import dead_letters, documents, runs, source_records
+from connectors.http import RawPage
+from pipelines.ingest import ingest_pages, run_stream
+from store import queries
+from store.tables import dead_letters, documents, runs, source_records
 from tests.hostile.test_property import MAPPING, UNITS, _nested, valid_record
 
 NOW = datetime(2024, 2, 7, 3, 0, tzinfo=UTC)

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bridge.connectors.http import RawPage
-from bridge.mappings.loader import load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines.ingest import ingest_pages
-from bridge.store import queries
-from bridge.store.tables import dead_letters, documents, source_records
+from connectors.http import RawPage
+from mappings.loader import load_mappings
+from mappings.units import load_unit_table
+from pipelines.ingest import ingest_pages
+from store import queries
+from store.tables import dead_letters, documents, source_records
 
 MAPPING = load_mappings()[("ioffice", "incoming")]
 UNITS = load_unit_table()
@@ -172,7 +172,7 @@ def postgres_store(postgres_url):
 
 
 def _store(url: str):
-    from bridge.store import database
+    from store import database
 
     database.upgrade(url)
     engine = database.connect(url)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import tomllib
 from datetime import date, datetime
 
-from bridge.mappings.units import UNITS_FILE
-from bridge.pipelines.calendar import LOCAL_TZ
+from mappings.units import UNITS_FILE
+from pipelines.calendar import LOCAL_TZ
 
 
 def canonical_unit_ids(sim) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge import cli
+import cli
 from simulators.harness import SimulatorCluster
 from tests.integration.environment import bridge_env
 

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from bridge.connectors.http import (
+from connectors.http import (
     AuthError,
     BadRecord,
     BadRequestError,
@@ -21,9 +21,9 @@ from bridge.connectors.http import (
     RetryPolicy,
     Timeouts,
 )
-from bridge.connectors.idesk import IDeskConnector
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
+from connectors.idesk import IDeskConnector
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
 from simulators.harness import SimulatorCluster
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import ConnectorError, RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push, reconcile, sync
-from bridge.store import database
-from bridge.store.tables import dead_letters, documents, outbox, task_document_links, tasks
+from connectors.http import ConnectorError, RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import push, reconcile, sync
 from simulators.harness import SimulatorCluster
+from store import database
+from store.tables import dead_letters, documents, outbox, task_document_links, tasks
 
 # One request in ten meets a fault, spread over every kind a connector must survive. Timeouts
 # are left to tests/integration/test_connectors.py: each costs its full wait.

@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push, reconcile, sync
-from bridge.pipelines.ingest import parse_marker
-from bridge.store import database, queries
-from bridge.store.tables import dead_letters, documents, outbox, tasks
+from connectors.http import RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import push, reconcile, sync
+from pipelines.ingest import parse_marker
 from simulators.harness import SimulatorCluster
+from store import database, queries
+from store.tables import dead_letters, documents, outbox, tasks
 from tests.integration.environment import bridge_env
 
 KILLS = 5
@@ -36,7 +36,7 @@ FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 def _start_bridge(store_url: str, sim: SimulatorCluster, *command: str) -> subprocess.Popen:
     env = {**os.environ, **bridge_env(sim, BRIDGE_DATABASE_URL=store_url)}
     return subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", *command],
+        [sys.executable, "-m", "cli", *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

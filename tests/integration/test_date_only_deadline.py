@@ -19,17 +19,17 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import extensions, push, reconcile, sync
-from bridge.pipelines.calendar import load_calendar
-from bridge.pipelines.periods import parse_period
-from bridge.pipelines.report import build_report
-from bridge.schemas import DerivedStatus
-from bridge.store.tables import documents, tasks
+from connectors.http import RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import extensions, push, reconcile, sync
+from pipelines.calendar import load_calendar
+from pipelines.periods import parse_period
+from pipelines.report import build_report
+from schemas import DerivedStatus
 from simulators.harness import SimulatorCluster
 from simulators.timeutil import LOCAL_TZ
+from store.tables import documents, tasks
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 

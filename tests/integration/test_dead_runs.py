@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bridge.store import database, queries
-from bridge.store.tables import runs
 from simulators.harness import SimulatorCluster
+from store import database, queries
+from store.tables import runs
 from tests.integration.environment import bridge_env
 
 
@@ -26,7 +26,7 @@ def test_a_killed_sync_is_marked_died_at_the_next_start(store_url):
         sim.set_faults("ioffice", latency={"rate": 1.0, "ms": 400})
         env = {**os.environ, **bridge_env(sim, BRIDGE_DATABASE_URL=store_url)}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bridge.cli", "sync", "ioffice", "--no-reconcile"],
+            [sys.executable, "-m", "cli", "sync", "ioffice", "--no-reconcile"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:

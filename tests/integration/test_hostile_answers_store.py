@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import ContractError, RetryableError, RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.pipelines import sync
-from bridge.store import queries
-from bridge.store.tables import dead_letters, documents, runs
+from connectors.http import ContractError, RetryableError, RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from pipelines import sync
 from simulators.harness import SimulatorCluster
+from store import queries
+from store.tables import dead_letters, documents, runs
 
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 

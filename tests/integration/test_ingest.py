@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import sync
-from bridge.store import queries
-from bridge.store.tables import assignments, dead_letters, directives, documents, runs, tasks
+from connectors.http import RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import sync
 from simulators.harness import SimulatorCluster
+from store import queries
+from store.tables import assignments, dead_letters, directives, documents, runs, tasks
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 

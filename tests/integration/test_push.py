@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import RetryPolicy, Timeouts
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push
-from bridge.store import queries
-from bridge.store.queries import OutboxItem
-from bridge.store.tables import outbox
+from connectors.http import RetryPolicy, Timeouts
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import push
 from simulators.harness import SimulatorCluster
+from store import queries
+from store.queries import OutboxItem
+from store.tables import outbox
 
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
 SHORT = Timeouts(connect_s=2, read_s=2)

@@ -15,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import RetryPolicy, Timeouts
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push
-from bridge.store import database, queries
-from bridge.store.queries import OutboxItem
-from bridge.store.tables import outbox
+from connectors.http import RetryPolicy, Timeouts
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import push
 from simulators.harness import SimulatorCluster
+from store import database, queries
+from store.queries import OutboxItem
+from store.tables import outbox
 
 NO_WAIT = timedelta(0)  # a lease of zero: every earlier claim counts as expired
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.pipelines import push, reconcile, sync
-from bridge.store import database, queries
-from bridge.store.tables import documents, outbox, task_document_links, tasks
+from connectors.http import RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from pipelines import push, reconcile, sync
 from simulators.harness import SimulatorCluster
+from store import database, queries
+from store.tables import documents, outbox, task_document_links, tasks
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 

@@ -20,18 +20,18 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bridge.cli import main
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.mappings.units import UNITS_FILE
-from bridge.pipelines import mismatch, push, reconcile, report, report_store, sync
-from bridge.pipelines.mismatch import Cause
-from bridge.pipelines.periods import Period, parse_period
-from bridge.reports import excel, summary_markdown, write_report
 from bridge.settings import load_settings
-from bridge.store import database
+from cli import main
+from connectors.http import RetryPolicy
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from mappings.units import UNITS_FILE
+from pipelines import mismatch, push, reconcile, report, report_store, sync
+from pipelines.mismatch import Cause
+from pipelines.periods import Period, parse_period
+from reports import excel, summary_markdown, write_report
 from simulators.harness import SimulatorCluster
+from store import database
 from tests.integration.secret_truth import secret_counts
 
 FAST = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, backoff_max_s=0.02)
@@ -249,7 +249,7 @@ def test_the_sample_holds_every_status_and_a_real_rate(world):
 
 
 def test_days_late_are_working_days(world):
-    from bridge.pipelines.calendar import load_calendar
+    from pipelines.calendar import load_calendar
 
     calendar = load_calendar()
     built = report.build_report(world.engine, parse_period("2024-01"), now=world.now)
@@ -391,7 +391,7 @@ def test_a_document_converter_can_open_both(world, tmp_path):
 def test_the_summary_picture_shows_the_workbook_figures(world, tmp_path):
     from lxml import etree
 
-    from bridge.reports import preview
+    from reports import preview
 
     written = write_report(world.engine, "2024-01", out=tmp_path / "r.xlsx", now=world.now)
     assert preview.main([str(written.path), str(tmp_path / "r.svg")]) == 0

@@ -22,23 +22,24 @@ from datetime import datetime
 import pytest
 from sqlalchemy import inspect, select, text
 
-from bridge import cli, flows
-from bridge.connectors.http import RetryPolicy
-from bridge.connectors.idesk import IDeskConnector
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import LgspToken, TrackingConnector
-from bridge.mappings.loader import load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines import mismatch, push, reconcile, report, sync
-from bridge.pipelines.ingest import ingest_pages
-from bridge.pipelines.legacy_text import to_unicode
-from bridge.pipelines.periods import parse_period
-from bridge.reports import summary_markdown
-from bridge.schemas import to_nfc
+import cli
+import flows
 from bridge.settings import load_settings
-from bridge.store import queries
-from bridge.store.tables import secret_skips
+from connectors.http import RetryPolicy
+from connectors.idesk import IDeskConnector
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import LgspToken, TrackingConnector
+from mappings.loader import load_mappings
+from mappings.units import load_unit_table
+from pipelines import mismatch, push, reconcile, report, sync
+from pipelines.ingest import ingest_pages
+from pipelines.legacy_text import to_unicode
+from pipelines.periods import parse_period
+from reports import summary_markdown
+from schemas import to_nfc
 from simulators.harness import SimulatorCluster
+from store import queries
+from store.tables import secret_skips
 from tests.integration.secret_truth import secret_counts
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)

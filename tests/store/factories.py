@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from bridge.schemas import Document, DocumentKey, Task
+from schemas import Document, DocumentKey, Task
 
 ICT = timezone(timedelta(hours=7))
 NOW = datetime(2024, 2, 7, 2, 15, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bridge.store import queries
-from bridge.store.tables import runs
+from store import queries
+from store.tables import runs
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

@@ -12,12 +12,12 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from bridge.pipelines import extensions, reconcile
-from bridge.pipelines.deadlines import DeadlinePolicy
-from bridge.pipelines.extensions import HistoryEntry, TaskDeadline, plan_history
-from bridge.store import queries
-from bridge.store.queries import Page
-from bridge.store.tables import deadline_history, documents, tasks
+from pipelines import extensions, reconcile
+from pipelines.deadlines import DeadlinePolicy
+from pipelines.extensions import HistoryEntry, TaskDeadline, plan_history
+from store import queries
+from store.queries import Page
+from store.tables import deadline_history, documents, tasks
 from tests.store.factories import ICT, document, task
 
 POLICY = DeadlinePolicy()

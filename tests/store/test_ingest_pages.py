@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bridge.connectors.http import BadRecord, RawPage
-from bridge.mappings.loader import load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines.ingest import ingest_pages
-from bridge.store.tables import dead_letters, secret_skips
+from connectors.http import BadRecord, RawPage
+from mappings.loader import load_mappings
+from mappings.units import load_unit_table
+from pipelines.ingest import ingest_pages
+from store.tables import dead_letters, secret_skips
 
 MAPPING = load_mappings()[("ioffice", "incoming")]
 NOW = datetime(2024, 2, 7, 3, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from bridge.store import database
-from bridge.store.tables import metadata
+from store import database
+from store.tables import metadata
 
 
 def test_migration_matches_the_declared_tables(store_url):

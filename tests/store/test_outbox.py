@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from bridge.schemas import OutboxState
-from bridge.store import database, queries
-from bridge.store.queries import OutboxItem
-from bridge.store.tables import outbox
+from schemas import OutboxState
+from store import database, queries
+from store.queries import OutboxItem
+from store.tables import outbox
 from tests.store.factories import NOW
 
 

@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bridge import flows
-from bridge.pipelines import reconcile
-from bridge.schemas import DocumentKey
+import flows
 from bridge.settings import load_settings
-from bridge.store import queries
-from bridge.store.queries import Page
-from bridge.store.tables import dead_letters, documents, outbox
+from pipelines import reconcile
+from schemas import DocumentKey
+from store import queries
+from store.queries import Page
+from store.tables import dead_letters, documents, outbox
 from tests.store.factories import ICT, document, task
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=ICT)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from bridge.pipelines import mismatch, reconcile, report
-from bridge.pipelines.mismatch import Cause
-from bridge.pipelines.periods import parse_period
-from bridge.schemas import Assignment, Directive, DocumentKey
-from bridge.store import queries
-from bridge.store.queries import Page
+from pipelines import mismatch, reconcile, report
+from pipelines.mismatch import Cause
+from pipelines.periods import parse_period
+from schemas import Assignment, Directive, DocumentKey
+from store import queries
+from store.queries import Page
 from tests.store.factories import ICT, document, task
 
 NOW = datetime(2024, 2, 20, 9, 0, tzinfo=ICT)

@@ -10,13 +10,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from bridge.connectors.http import RawPage
-from bridge.mappings.loader import load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines import reconcile
-from bridge.pipelines.ingest import ingest_pages
-from bridge.store import queries
-from bridge.store.tables import (
+from connectors.http import RawPage
+from mappings.loader import load_mappings
+from mappings.units import load_unit_table
+from pipelines import reconcile
+from pipelines.ingest import ingest_pages
+from simulators.vietnamese import tcvn3_mojibake
+from store import queries
+from store.tables import (
     assignments,
     dead_letters,
     directives,
@@ -29,7 +30,6 @@ from bridge.store.tables import (
     task_document_links,
     tasks,
 )
-from simulators.vietnamese import tcvn3_mojibake
 
 MAPPINGS = load_mappings()
 UNITS = load_unit_table()

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import event, func, select
 
-from bridge.schemas import Secrecy
-from bridge.store import queries
-from bridge.store.queries import DeadLetter, Page, SourceRecord
-from bridge.store.rows import SecretDocumentRefused
-from bridge.store.tables import dead_letters, documents, secret_skips, source_records, tasks
+from schemas import Secrecy
+from store import queries
+from store.queries import DeadLetter, Page, SourceRecord
+from store.rows import SecretDocumentRefused
+from store.tables import dead_letters, documents, secret_skips, source_records, tasks
 from tests.store.factories import NOW, document, task
 
 

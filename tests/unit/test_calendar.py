@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.calendar import (
+from pipelines.calendar import (
     CalendarDataError,
     CalendarRangeError,
     OffKind,

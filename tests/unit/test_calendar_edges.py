@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.pipelines import systems
-from bridge.pipelines.calendar import (
+from bridge.settings import load_settings
+from pipelines import systems
+from pipelines.calendar import (
     CalendarDataError,
     CalendarRangeError,
     configured_directory,
     load_calendar,
     read_year_file,
 )
-from bridge.pipelines.deadlines import compute_deadline
-from bridge.pipelines.reconcile import AtRiskActions, Doc, TaskRow, plan
-from bridge.settings import load_settings
+from pipelines.deadlines import compute_deadline
+from pipelines.reconcile import AtRiskActions, Doc, TaskRow, plan
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -234,7 +234,7 @@ def test_now_past_the_data_with_a_deadline_inside_it_is_simply_overdue():
 
 
 def test_the_deadline_watch_runs_on_a_day_past_the_data():
-    from bridge import flows
+    import flows
 
     assert flows._working_or_unknown(date(2030, 1, 5)) is True  # a Saturday, but unknown
     assert flows._working_or_unknown(date(2024, 2, 4)) is False  # a known Sunday

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.citations import find_citations
-from bridge.pipelines.parsing import parse_number_notation, parse_text
-from bridge.pipelines.reconcile import fold_code
+from pipelines.citations import find_citations
+from pipelines.parsing import parse_number_notation, parse_text
+from pipelines.reconcile import fold_code
 
 
 def _code(text: str) -> tuple:

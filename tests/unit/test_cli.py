@@ -13,7 +13,7 @@ import pytest
 def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     return subprocess.run(
-        [sys.executable, "-m", "bridge.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
     )  # fmt: skip
 
@@ -49,7 +49,7 @@ def test_a_system_that_is_down_or_not_configured_is_one_clear_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     env.update(BRIDGE_IOFFICE__BASE_URL="http://127.0.0.1:9", BRIDGE_HTTP__MAX_ATTEMPTS="1")
     down = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "sync", "ioffice"],
+        [sys.executable, "-m", "cli", "sync", "ioffice"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
     )  # fmt: skip
     assert down.returncode == 1

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mappings.loader import load_mapping_file, load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines import due
-from bridge.pipelines.deadlines import DeadlinePolicy
-from bridge.pipelines.normalize import Normalized, Rejected, normalize
 from bridge.settings import load_settings
+from mappings.loader import load_mapping_file, load_mappings
+from mappings.units import load_unit_table
+from pipelines import due
+from pipelines.deadlines import DeadlinePolicy
+from pipelines.normalize import Normalized, Rejected, normalize
 
 MAPPINGS = load_mappings()
 UNITS = load_unit_table()

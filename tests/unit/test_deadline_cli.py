@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main
+from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def test_bad_input_is_a_clear_error_with_status_2(capsys, argv, message):
 
 def _subprocess(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "deadline", *argv],
+        [sys.executable, "-m", "cli", "deadline", *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,

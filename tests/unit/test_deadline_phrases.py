@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.deadline_phrases import PhraseKind, scan_text, words_to_number
-from bridge.pipelines.deadlines import compute_deadline, find_deadline_phrase
+from pipelines.deadline_phrases import PhraseKind, scan_text, words_to_number
+from pipelines.deadlines import compute_deadline, find_deadline_phrase
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -287,7 +287,7 @@ def test_a_stated_hour_on_a_day_off_moves_to_the_previous_working_day(text, rece
     st.sampled_from([0, 30]),
 )
 def test_a_stated_moment_never_moves_later(day, hour, minute):
-    from bridge.pipelines.calendar import load_calendar
+    from pipelines.calendar import load_calendar
 
     calendar = load_calendar()
     result = compute_deadline(
@@ -434,7 +434,7 @@ TOKENS = (
 
 @given(st.lists(st.sampled_from(TOKENS), max_size=25))
 def test_any_text_gives_a_deadline_or_names_the_missing_calendar_year(tokens):
-    from bridge.pipelines.calendar import CalendarRangeError
+    from pipelines.calendar import CalendarRangeError
 
     text = " ".join(tokens)
     try:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.calendar import CalendarRangeError, load_calendar
-from bridge.pipelines.deadlines import (
+from pipelines.calendar import CalendarRangeError, load_calendar
+from pipelines.deadlines import (
     DeadlinePhrase,
     DeadlinePolicy,
     PhraseKind,

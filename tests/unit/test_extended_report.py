@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bridge.pipelines.calendar import LOCAL_TZ, load_calendar
-from bridge.pipelines.periods import parse_period
-from bridge.pipelines.report import count_report, working_days_late
-from bridge.pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
-from bridge.schemas import DerivedStatus
+from pipelines.calendar import LOCAL_TZ, load_calendar
+from pipelines.periods import parse_period
+from pipelines.report import count_report, working_days_late
+from pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
+from schemas import DerivedStatus
 
 NAMES = {"U1": "Phòng Một"}
 NOVEMBER = parse_period("2024-11", cutoff=False)

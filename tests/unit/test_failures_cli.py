@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bridge import cli
-from bridge.store import database, queries
-from bridge.store.queries import DeadLetter, OutboxItem, Page
+import cli
+from store import database, queries
+from store.queries import DeadLetter, OutboxItem, Page
 from tests.store.factories import NOW
 
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.legacy_text import _DECODE, invalid_syllables, lines_to_unicode, to_unicode
-from bridge.pipelines.parsing import parse_text
+from pipelines.legacy_text import _DECODE, invalid_syllables, lines_to_unicode, to_unicode
+from pipelines.parsing import parse_text
 
 SHORT_TCVN3 = [
     ("Sè: 07/Q§-UBND", "Số: 07/QĐ-UBND"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.mappings.loader import FieldSpec, MappingError, load_mapping_file, load_mappings
+from mappings.loader import FieldSpec, MappingError, load_mapping_file, load_mappings
 
 GOOD = """\
 system = "ioffice"
@@ -104,7 +104,7 @@ def test_two_files_for_one_stream_are_refused(tmp_path):
 
 
 def test_the_shipped_mapping_files_and_unit_table_load():
-    from bridge.mappings.units import load_unit_table
+    from mappings.units import load_unit_table
 
     mappings = load_mappings()
     assert set(mappings) == {

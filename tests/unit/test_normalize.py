@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.mappings.loader import load_mappings
-from bridge.mappings.units import load_unit_table
-from bridge.pipelines.normalize import Normalized, Rejected, SecretSkipped, normalize
-from bridge.schemas import Document, Task
+from mappings.loader import load_mappings
+from mappings.units import load_unit_table
+from pipelines.normalize import Normalized, Rejected, SecretSkipped, normalize
+from schemas import Document, Task
 
 MAPPINGS = load_mappings()
 UNITS = load_unit_table()

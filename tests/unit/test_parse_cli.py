@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from bridge.cli import main
-from bridge.pipelines.parsing import (
+from cli import main
+from pipelines.parsing import (
     find_urgency,
     parse_competence,
     parse_date,
@@ -106,7 +106,7 @@ def test_cli_prints_json_or_nothing_found(capsys):
 def test_cli_reads_stdin_and_refuses_unreadable_input(tmp_path):
     def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
-            [sys.executable, "-m", "bridge.cli", "parse", *args],
+            [sys.executable, "-m", "cli", "parse", *args],
             input=stdin, capture_output=True, timeout=60, check=False,
         )  # fmt: skip
 
@@ -182,7 +182,7 @@ def test_cli_json_keeps_the_document_own_keys_and_adds_citations():
 def test_cli_json_reads_legacy_header_lines_from_stdin():
     header = "Sè: 07/Q§-UBND\nQUYÕT §ÞNH\nC¨n cø QuyÕt ®Þnh sè 54/2023/Q§-UBND ngµy 04/10/2023"
     done = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "parse", "--json"],
+        [sys.executable, "-m", "cli", "parse", "--json"],
         input=header.encode(), capture_output=True, timeout=60, check=True,
     )  # fmt: skip
     found = json.loads(done.stdout)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.pipelines.legacy_text import _DECODE, looks_like_tcvn3, to_unicode
-from bridge.pipelines.parsing import (
+from pipelines.legacy_text import _DECODE, looks_like_tcvn3, to_unicode
+from pipelines.parsing import (
     document_type_from_title,
     find_secrecy,
     parse_number_notation,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bridge.connectors.ioffice import IOfficeConnector
-from bridge.connectors.tracking import TrackingConnector
-from bridge.pipelines.push_calls import PayloadError, build_call
-from bridge.store.queries import ClaimedRow
+from connectors.ioffice import IOfficeConnector
+from connectors.tracking import TrackingConnector
+from pipelines.push_calls import PayloadError, build_call
+from store.queries import ClaimedRow
 
 TRACKING = TrackingConnector("http://127.0.0.1:9/tdnv/services/NhiemVuService")
 IOFFICE = IOfficeConnector("http://127.0.0.1:9", "bridge", "not-a-real-password")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bridge.pipelines.calendar import LOCAL_TZ
-from bridge.pipelines.reconcile import AtRiskActions, Doc, TaskRow, plan
+from pipelines.calendar import LOCAL_TZ
+from pipelines.reconcile import AtRiskActions, Doc, TaskRow, plan
 
 ORGAN = "000.00.01.H41"
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from bridge.pipelines.calendar import LOCAL_TZ
-from bridge.pipelines.mismatch import (
+from pipelines.calendar import LOCAL_TZ
+from pipelines.mismatch import (
     COLUMNS,
     Cause,
     OutboxRow,
@@ -16,8 +16,8 @@ from bridge.pipelines.mismatch import (
     mismatch_table,
     suspects,
 )
-from bridge.pipelines.report import TaskFacts, check_unit
-from bridge.schemas import TrackingStatus
+from pipelines.report import TaskFacts, check_unit
+from schemas import TrackingStatus
 
 NAMES = {"U1": "Phòng Một", "U2": "Phòng Hai", "U3": "Phòng Ba"}
 

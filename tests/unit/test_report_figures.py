@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 import pytest
 
-from bridge.pipelines.calendar import LOCAL_TZ, load_calendar
-from bridge.pipelines.periods import parse_period
-from bridge.pipelines.report import SecretSkip, count_report, working_days_late
-from bridge.pipelines.report_documents import AssignmentFacts, DocumentFacts, document_items
-from bridge.pipelines.report_items import BASIS_RECEIVED
-from bridge.pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
-from bridge.reports.markdown import summary_markdown
+from pipelines.calendar import LOCAL_TZ, load_calendar
+from pipelines.periods import parse_period
+from pipelines.report import SecretSkip, count_report, working_days_late
+from pipelines.report_documents import AssignmentFacts, DocumentFacts, document_items
+from pipelines.report_items import BASIS_RECEIVED
+from pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
+from reports.markdown import summary_markdown
 
 NAMES = {"U1": "Phòng Một", "U2": "Phòng Hai", "U3": "Phòng Ba"}
 DAYS_LATE = working_days_late(load_calendar())

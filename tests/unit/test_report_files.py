@@ -13,10 +13,10 @@ from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart
 
-from bridge.reports import excel
-from bridge.reports.excel import write_workbook
-from bridge.reports.heading import NATIONAL_MOTTO, NATIONAL_NAME, Heading
-from bridge.reports.word import write_docx
+from reports import excel
+from reports.excel import write_workbook
+from reports.heading import NATIONAL_MOTTO, NATIONAL_NAME, Heading
+from reports.word import write_docx
 from tests.unit.test_report_figures import report_of
 
 HEADING = Heading(

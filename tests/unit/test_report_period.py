@@ -7,8 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from bridge.pipelines.calendar import LOCAL_TZ
-from bridge.pipelines.periods import PeriodError, parse_period, schedule_period
+from pipelines.calendar import LOCAL_TZ
+from pipelines.periods import PeriodError, parse_period, schedule_period
 
 
 @pytest.mark.parametrize(

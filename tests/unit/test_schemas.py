@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bridge.schemas import (
+from schemas import (
     Assignment,
     Directive,
     DocumentKey,

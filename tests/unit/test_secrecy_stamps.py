@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bridge.pipelines.parsing import find_secrecy as find_secrecy_in_parsing
-from bridge.pipelines.secrecy import find_secrecy
+from pipelines.parsing import find_secrecy as find_secrecy_in_parsing
+from pipelines.secrecy import find_secrecy
 from simulators.vietnamese import tcvn3_mojibake
 
 CONF, SECRET, TOP = "confidential", "secret", "top_secret"

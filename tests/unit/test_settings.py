@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bridge import cli
+import cli
 from bridge.settings import load_settings
 
 
@@ -59,7 +59,7 @@ def test_bridge_config_masks_every_secret(clean_env, monkeypatch, capsys):
 def test_a_missing_ca_bundle_is_a_clear_error_with_exit_status_2(clean_env):
     env = {**os.environ, "BRIDGE_HTTP__CA_BUNDLE": str(clean_env / "missing.pem")}
     result = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "config"],
+        [sys.executable, "-m", "cli", "config"],
         capture_output=True, text=True, env=env, cwd=clean_env, check=False,
     )  # fmt: skip
     assert result.returncode == 2

@@ -9,10 +9,10 @@ import os
 import pytest
 from pydantic import ValidationError
 
-from bridge import cli
-from bridge.connectors.bodies import MB
-from bridge.pipelines.systems import build_connector
+import cli
 from bridge.settings import load_settings, url_without_userinfo
+from connectors.bodies import MB
+from pipelines.systems import build_connector
 
 SECRET = "Mật-khẩu-bí-mật-2024"
 

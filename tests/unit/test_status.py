@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.pipelines.status import assess_task, derive_status
-from bridge.schemas import DerivedStatus
+from pipelines.status import assess_task, derive_status
+from schemas import DerivedStatus
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = datetime(2024, 2, 21, 17, tzinfo=VN)  # 5 working days after 7/2/2024, over Tết

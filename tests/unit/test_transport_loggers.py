@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bridge.connectors.redaction import TRANSPORT_LOGGERS
+from connectors.redaction import TRANSPORT_LOGGERS
 
 
 def test_transport_loggers_stay_at_info_even_when_everything_else_is_at_debug(caplog):

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bridge.mappings.loader import MappingError
-from bridge.mappings.units import load_unit_table
+from mappings.loader import MappingError
+from mappings.units import load_unit_table
 
 TABLE = """\
 [[units]]

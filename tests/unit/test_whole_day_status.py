@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bridge.pipelines.status import assess_task, derive_status, on_time_until
-from bridge.schemas import DerivedStatus
+from pipelines.status import assess_task, derive_status, on_time_until
+from schemas import DerivedStatus
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = datetime(2024, 2, 21, 17, tzinfo=VN)  # "2024-02-21" read as the end of office hours

@@ -1,0 +1,365 @@
+"""Push: send the outbox to the other systems, confirm by reading back, never send twice.
+
+Each outbox row carries an idempotency key (written by reconcile). Push claims due rows in
+small batches (one claimer per row, ``queries.claim_outbox``), renews the claim right before
+each send and keeps renewing it while the batch is under way (leases judged by the database's
+clock, so a slow target or a worker whose clock is ahead never lets a second worker send the
+same row), sends each with its key, reads the target back to confirm the change is there, and
+only then marks the row done. A row whose answer was lost is simply sent again with the same
+key: the target applies it once and answers "replayed". After ``max_attempts`` a row is dead
+and shows in `bridge failures`.
+
+Any error with one row (a payload that cannot be built, see ``push_calls``; a refusal; an
+answer that is not the contract's; a library's surprise) fails that row alone and the batch
+goes on. Counts are rows, not attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from connectors.http import (
+    AuthError,
+    ConnectorError,
+    ContractError,
+    FatalError,
+    RetryableError,
+    redact,
+)
+from pipelines.push_calls import PayloadError, build_call
+from schemas import OutboxState
+from store import queries
+from store.queries import DEFAULT_LEASE, ClaimedRow
+from store.tables import outbox
+
+log = logging.getLogger(__name__)
+
+# Answers that mean the target already is in the state we wanted: the row has converged.
+ALREADY_THERE = frozenset({"ALREADY_COMPLETED", "DEADLINE_EXISTS"})
+
+# Small batches: a worker holds (and renews) only what it is about to send, so several
+# workers share a queue evenly and a slow target holds few rows.
+BATCH_SIZE = 10
+
+
+class NotConfirmed(FatalError):
+    """The target accepted the write but reading it back does not show the change."""
+
+
+@dataclass
+class PushCounts:
+    """What a push did, in rows, not attempts: a row that failed and then went through in the
+    same run counts once, as done. ``lost`` rows were taken over by another worker before this
+    one sent them (their lease ran out while this worker was stalled)."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    def record(self, row_id: int, outcome: str) -> None:
+        self.outcomes[row_id] = outcome
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def done(self) -> int:
+        return self._count("done")
+
+    @property
+    def retrying(self) -> int:
+        return self._count("retrying")
+
+    @property
+    def dead(self) -> int:
+        return self._count("dead")
+
+    @property
+    def lost(self) -> int:
+        return self._count("lost")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes, at most an hour: quick for blips, patient for outages."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def _already_there(error: ConnectorError) -> bool:
+    """iOffice answers HTTP 409 DEADLINE_EXISTS when someone set the deadline first."""
+    return any(code in str(error) for code in ALREADY_THERE)
+
+
+def _refused(answer: Mapping[str, Any]) -> str | None:
+    """The target's reason when it answered but did not apply (tracking's WriteResult)."""
+    if answer.get("Applied") is False and not answer.get("Replayed"):
+        code = str(answer.get("Code") or "")
+        if code not in ALREADY_THERE:
+            return f"{code}: {answer.get('Message') or ''}".strip()
+    return None
+
+
+def _transient(error: ConnectorError) -> bool:
+    """Worth another attempt later. Every outbox write carries its idempotency key, so an
+    answer that is not the contract's at all (a gateway's HTML page, an empty body, JSON where
+    SOAP was due: ``ContractError``) is retried like an outage; auth gets its attempts too
+    (credentials get fixed). A refusal the target stated, a payload that cannot be built or a
+    write that does not read back is final."""
+    if isinstance(error, PayloadError | NotConfirmed):
+        return False
+    return isinstance(error, RetryableError | AuthError | ContractError)
+
+
+def confirm(row: ClaimedRow, connector: Any) -> None:
+    """Read the target back; raise ``NotConfirmed`` unless the change is visible there."""
+    p = row.payload
+    if row.operation == "report_completion":
+        task = connector.get_task(p["task_id"])
+        if not task.get("Completion"):
+            raise NotConfirmed(row.target_system, "confirm completion", "no completion recorded",
+                               record=p["task_id"])  # fmt: skip
+    elif row.operation == "set_processing_deadline":
+        document = (
+            connector.get("incoming", p["document_id"])
+            if row.target_system == "ioffice"
+            else connector.get(p["document_id"])
+        )
+        stored = document.get("hanXuLy") or document.get("ProcessingDeadline")
+        if stored is None or str(stored)[:10] != p["deadline"]:
+            raise NotConfirmed(row.target_system, "confirm deadline",
+                               f"deadline reads {stored!r}, wanted {p['deadline']}",
+                               record=str(p["document_id"]))  # fmt: skip
+    # Progress and extension requests have no stable read-back beyond the write's own answer.
+
+
+# --- holding claims -------------------------------------------------------------------------
+
+
+class _Heartbeat:
+    """Renews this worker's claims on its current batch every third of the lease, in the
+    background, so a batch (or a single send) slower than the lease is never taken over while
+    this worker is alive. Claims are judged by the database's clock (``queries.renew_claims``);
+    a claim that could not be renewed is dropped and its row is not sent."""
+
+    def __init__(self, engine: Engine, worker: str, lease: timedelta) -> None:
+        self.engine, self.worker, self.lease = engine, worker, lease
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"push-heartbeat-{worker}",
+                                        daemon=True)  # fmt: skip
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def hold(self, row_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._held = set(row_ids)
+
+    def release(self, row_id: int) -> None:
+        with self._lock:
+            self._held.discard(row_id)
+
+    def still_holds(self, row_id: int) -> bool:
+        """Renew the claim right before a send; False when it is no longer this worker's."""
+        if queries.renew_claims(self.engine, [row_id], self.worker):
+            return True
+        self.release(row_id)
+        return False
+
+    def _run(self) -> None:
+        interval = max(self.lease.total_seconds() / 3, 0.05)
+        while not self._stop.wait(interval):
+            with self._lock:
+                ids = sorted(self._held)
+            if not ids:
+                continue
+            try:
+                kept = queries.renew_claims(self.engine, ids, self.worker)
+            except Exception as exc:  # the store is away for a moment: try again next beat
+                log.warning("could not renew outbox claims: %s", exc.__class__.__name__)
+                continue
+            with self._lock:
+                self._held &= kept | (self._held - set(ids))
+
+
+# --- the loop ------------------------------------------------------------------------------
+
+
+def push_due(
+    engine: Engine,
+    connectors: Mapping[str, Any],
+    *,
+    max_attempts: int,
+    worker: str | None = None,
+    limit: int = BATCH_SIZE,
+    lease: timedelta = DEFAULT_LEASE,
+    clock: Callable[[], datetime] | None = None,
+    progress: Callable[[PushCounts], None] | None = None,
+) -> PushCounts:
+    """Claim and send every due row, batch after batch, until none is due.
+
+    ``clock`` is this worker's clock: it decides when a failed row is due again and stamps the
+    rows; leases are judged by the database's clock whatever it says. One bad row fails alone.
+    """
+    now = clock or (lambda: datetime.now(UTC))
+    worker = worker or worker_name()
+    counts = PushCounts()
+    with _Heartbeat(engine, worker, lease) as heartbeat:
+        while batch := queries.claim_outbox(engine, worker, now(), limit=limit, lease=lease):
+            heartbeat.hold(row.id for row in batch)
+            for row in batch:
+                if not heartbeat.still_holds(row.id):
+                    log.warning("outbox %d was taken over by another worker; not sent", row.id)
+                    counts.record(row.id, "lost")
+                    continue
+                if row.attempts > max_attempts:
+                    # Every earlier claim ended without a verdict: its worker died while
+                    # holding it (a row that kills its worker, say). Dead now, not resent.
+                    reason = (f"{row.target_system} {row.operation} (record {row.target_id}): "
+                              f"claimed {row.attempts - 1} times without an outcome; the "
+                              "worker stopped while holding it each time")  # fmt: skip
+                    _settle_failed(engine, row, worker, reason, False, max_attempts, now, counts)
+                else:
+                    _push_row(engine, row, connectors, worker, max_attempts, now, counts)
+                heartbeat.release(row.id)
+            if progress:
+                progress(counts)
+    return counts
+
+
+def _push_row(
+    engine: Engine,
+    row: ClaimedRow,
+    connectors: Mapping[str, Any],
+    worker: str,
+    max_attempts: int,
+    now: Callable[[], datetime],
+    counts: PushCounts,
+) -> None:
+    connector = connectors.get(row.target_system)
+    try:
+        if connector is None:
+            raise FatalError(row.target_system, row.operation, "system is not configured",
+                             record=row.target_id)  # fmt: skip
+        answer = build_call(row, connector)()
+        refusal = _refused(answer)
+        if refusal:
+            raise FatalError(row.target_system, row.operation, f"refused: {refusal}",
+                             record=row.target_id)  # fmt: skip
+        confirm(row, connector)
+    except ConnectorError as exc:
+        if _already_there(exc):
+            _settle_done(engine, row, worker, now, counts)
+            return
+        _settle_failed(engine, row, worker, str(exc), _transient(exc), max_attempts, now, counts)
+        return
+    except Exception as exc:  # one row's surprise must not stop the queue
+        # A library refusing our request (zeep, lxml) or a bug: retried with back-off, dead
+        # after the last attempt. The class and a redacted, short message say what it was.
+        problem = f"unexpected {exc.__class__.__name__}: {redact(str(exc))[:200]}"
+        reason = f"{row.target_system} {row.operation} (record {row.target_id}): {problem}"
+        _settle_failed(engine, row, worker, reason, True, max_attempts, now, counts)
+        return
+    _settle_done(engine, row, worker, now, counts)
+
+
+def _settle_done(
+    engine: Engine, row: ClaimedRow, worker: str, now: Callable[[], datetime], counts: PushCounts
+) -> None:
+    if queries.mark_outbox_done(engine, row.id, worker, now()):
+        counts.record(row.id, "done")
+    else:
+        counts.record(row.id, "lost")
+
+
+def _settle_failed(
+    engine: Engine,
+    row: ClaimedRow,
+    worker: str,
+    reason: str,
+    transient: bool,
+    max_attempts: int,
+    now: Callable[[], datetime],
+    counts: PushCounts,
+) -> None:
+    # Retrying cannot fix a refusal or a payload that cannot be built: dead now, with the
+    # reason. Transient failures get the full attempts (outages end, credentials get fixed).
+    state = queries.mark_outbox_failed(
+        engine, row.id, worker, reason, now(),
+        max_attempts=max_attempts if transient else row.attempts,
+        retry_in=retry_delay(row.attempts),
+    )  # fmt: skip
+    if state is OutboxState.DEAD:
+        counts.record(row.id, "dead")
+        log.error("outbox %d is dead after %d attempts: %s", row.id, row.attempts, reason)
+    elif state is OutboxState.PENDING:
+        counts.record(row.id, "retrying")
+        log.warning("outbox %d failed (attempt %d), will retry: %s", row.id, row.attempts, reason)
+    else:
+        counts.record(row.id, "lost")
+
+
+# --- dry run -------------------------------------------------------------------------------
+
+_DESCRIPTIONS = {
+    "report_completion": "Báo cáo hoàn thành nhiệm vụ {task_id} với văn bản {number} "
+    "(ban hành {issued})",
+    "report_progress": "Báo cáo tiến độ nhiệm vụ {task_id}: {percent}% — {text}",
+    "request_extension": "Xin gia hạn nhiệm vụ {task_id} đến {proposed}: {reason}",
+    "set_processing_deadline": "Đặt hạn xử lý {deadline} cho văn bản đến {document_id}",
+}
+_SYSTEM_NAMES = {"tracking": "Hệ thống theo dõi nhiệm vụ", "ioffice": "iOffice", "idesk": "iDesk"}
+
+
+def describe(operation: str, target_system: str, payload: Mapping[str, Any]) -> str:
+    """What a row would do, in Vietnamese, for `bridge push --dry-run`."""
+    evidence = payload.get("evidence") or {}
+    fields = {
+        **payload,
+        "number": evidence.get("NumberNotation", "?"),
+        "issued": str(evidence.get("IssuedAt", "?"))[:16].replace("T", " "),
+        "proposed": str(payload.get("proposed_deadline", "?"))[:16].replace("T", " "),
+    }
+    template = _DESCRIPTIONS.get(operation, operation + " {target}")
+    target = _SYSTEM_NAMES.get(target_system, target_system)
+    return f"[{target}] " + template.format_map(_Default(fields))
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def dry_run(engine: Engine, now: datetime | None = None) -> list[str]:
+    """The due rows, described; nothing is claimed or sent."""
+    moment = now or datetime.now(UTC)
+    query = (
+        select(outbox.c.id, outbox.c.operation, outbox.c.target_system, outbox.c.payload)
+        .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= moment)
+        .order_by(outbox.c.id)
+    )
+    with engine.connect() as conn:
+        return [
+            f"#{row.id} {describe(row.operation, row.target_system, row.payload)}"
+            for row in conn.execute(query)
+        ]
