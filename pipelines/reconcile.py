@@ -1,6 +1,6 @@
 """Reconcile: link tasks to their documents, derive their status, decide what to push.
 
-DOMAIN.md section 5. For each tracking task:
+docs/domain.md §5. For each tracking task:
 
 1. its **source document**: the incoming document whose key (issuer, date, number, notation)
    matches the task's, compared tolerantly (leading zeros, case, D typed for Đ);
@@ -16,7 +16,7 @@ DOMAIN.md section 5. For each tracking task:
    report carrying the last known percentage) and, if the agency enables it, an extension
    request — one of each per deadline.
 
-Incoming documents that have no processing deadline get one computed (DOMAIN.md section 6;
+Incoming documents that have no processing deadline get one computed (docs/domain.md §6;
 the directive's text first, else the agency default) and written back to the e-office system
 while it is still ahead of us.
 
@@ -29,11 +29,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine
 
-from bridge.settings import AtRiskSettings
 from pipelines import deadlines, due, extensions
 from pipelines.calendar import (
     LOCAL_TZ,
@@ -47,9 +46,8 @@ from pipelines.secret_answers import QUOTED as _QUOTED
 from pipelines.secret_answers import fold_code, forms_of_source
 from pipelines.status import assess_task
 from schemas import LinkMethod, LinkRole, TrackingStatus
-from store import queries, secret_digests
+from store import queries, reconcile_queries, secret_digests
 from store.queries import OutboxItem
-from store.tables import directives, documents, source_records, tasks
 
 
 @dataclass(frozen=True)
@@ -88,6 +86,14 @@ class TaskRow:
     status: str
     completed_at: datetime | None
     deadline_whole_day: bool = False  # given as a date: the whole day is on time
+
+
+class AtRiskSettings(Protocol):
+    """The ``[at_risk]`` settings section, as far as reconcile reads it."""
+
+    warn_tracking: bool
+    request_extension: bool
+    extension_working_days: int
 
 
 @dataclass(frozen=True)
@@ -427,23 +433,13 @@ def reconcile(
 ) -> ReconcileReport:
     moment = now or datetime.now(UTC)
     with engine.connect() as conn:
-        docs = [doc_from_row(row) for row in conn.execute(select(documents))]
+        docs = [doc_from_row(row) for row in reconcile_queries.all_documents(conn)]
         task_rows = [
-            TaskRow(
-                r.id,
-                r.source_id,
-                r.source_document_id,
-                r.deadline,
-                r.status,
-                r.completed_at,
-                r.deadline_whole_day,
-            )
-            for r in conn.execute(select(tasks))
-        ]
-        texts: dict[tuple[str, str], str] = {}
-        for row in conn.execute(select(directives).order_by(directives.c.created_at)):
-            previous = texts.get((row.system, row.document_source_id), "")
-            texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
+            TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status,
+                    r.completed_at, r.deadline_whole_day)
+            for r in reconcile_queries.all_tasks(conn)
+        ]  # fmt: skip
+        texts = reconcile_queries.directive_texts(conn)
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
     policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
@@ -499,18 +495,11 @@ def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
     warnings = {item.target_id: item for item in outbox if item.operation == "report_progress"}
     if not warnings:
         return
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(source_records.c.source_id, source_records.c.payload).where(
-                source_records.c.system == "tracking",
-                source_records.c.stream == "tasks",
-                source_records.c.source_id.in_(list(warnings)),
-            )
-        )
-        for source_id, payload in rows:
-            progress = (payload or {}).get("Progress") or {}
-            percent = str(progress.get("Percent") or "0")
-            warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
+    payloads = reconcile_queries.tracking_task_payloads(engine, warnings)
+    for source_id, payload in payloads.items():
+        progress = (payload or {}).get("Progress") or {}
+        percent = str(progress.get("Percent") or "0")
+        warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
 
 
 def _write(engine: Engine, decided: Plan, now: datetime) -> None:
@@ -529,34 +518,6 @@ def _write(engine: Engine, decided: Plan, now: datetime) -> None:
          "why": list(result.explanation)}
         for doc_id, result in decided.deadlines.items()
     ]  # fmt: skip
-    with engine.begin() as conn:
-        queries.upsert_links(conn, links)
-        flagged = decided.secret_answers
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id.in_(flagged), tasks.c.secret_answer_at.is_(None))
-            .values(secret_answer_at=now)
-        )
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id.not_in(flagged), tasks.c.secret_answer_at.is_not(None))
-            .values(secret_answer_at=None)
-        )
-        if statuses:
-            conn.execute(
-                update(tasks)
-                .where(tasks.c.id == bindparam("row_id"))
-                .values(derived_status=bindparam("derived"), at_risk=bindparam("risky")),
-                statuses,
-            )
-        if computed:
-            conn.execute(
-                update(documents)
-                .where(documents.c.id == bindparam("row_id"))
-                .values(
-                    computed_deadline=bindparam("due"),
-                    deadline_rule=bindparam("rule"),
-                    deadline_explanation=bindparam("why"),
-                ),
-                computed,
-            )
+    reconcile_queries.write_decisions(
+        engine, now, links, decided.secret_answers, statuses, computed
+    )
