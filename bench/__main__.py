@@ -1,7 +1,7 @@
 """`make bench` (python -m bench): run every ``bench/*_bench.py`` module's ``main()`` in turn.
 
 Benches are discovered, so a new one only needs a ``<name>_bench.py`` file with a ``main()``.
-Figures are printed, never asserted (DESIGN.md, quality bar).
+Figures are printed, never asserted (docs/design.md, "Quality bar").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Working-day addition throughput (DOMAIN.md section 6; DESIGN.md performance facts).
+"""Working-day addition throughput (docs/domain.md §6; docs/design.md, "Performance facts").
 
 Three ways on the same random inputs (start dates across the loaded years, N in 1..30), in the
 same run so the ratios are fair:

@@ -18,11 +18,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from bridge.settings import load_settings
-from store import database, queries
-from store.tables import outbox, runs, secret_skips
+from store import database, queries, summary
+from store.outbox import done_counts_by_operation
 
 DAYS = 10
 STEP = timedelta(hours=2)
@@ -93,7 +91,8 @@ def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
     # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
     # is not enough on a busy 2-core machine (seen in CI).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    # Nothing is sent home, whether or not the demo was started by make (DESIGN.md).
+    # Nothing is sent home, whether or not the demo was started by make (docs/design.md,
+    # "Dependencies").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -102,7 +101,8 @@ def _cycle(sim, flows, engine, verbose: bool = False) -> None:  # type: ignore[n
     """One scheduled round: the sync-system flow of each system, at the simulated time.
 
     What the round did is read from the store, where the flows keep their state, not from
-    Prefect's copy of their results (DESIGN.md: state lives in our store)."""
+    Prefect's copy of their results (docs/design.md, "Key decisions": state lives in
+    our store)."""
     now = datetime.fromisoformat(sim.now())
     for name in DEMO_SYSTEMS:
         last_run = _last_run_id(engine)
@@ -110,41 +110,26 @@ def _cycle(sim, flows, engine, verbose: bool = False) -> None:  # type: ignore[n
         if not state.is_completed():
             print(f"  {name}: the flow ended {state.name}: {state.message}")
         if verbose:
-            with engine.connect() as conn:
-                for run in conn.execute(select(runs).where(runs.c.id > last_run)
-                                        .order_by(runs.c.id)):  # fmt: skip
-                    if run.kind == "push":
-                        print(f"  push: {run.pushed} sent and confirmed, {run.failed} dead")
-                        continue
-                    print(
-                        f"  {run.system}/{run.stream}: {run.fetched} fetched, {run.new} new, "
-                        f"{run.rejected} rejected, {run.secret_skipped} secret skipped"
-                    )
+            for run in summary.runs_after(engine, last_run):
+                if run.kind == "push":
+                    print(f"  push: {run.pushed} sent and confirmed, {run.failed} dead")
+                    continue
+                print(
+                    f"  {run.system}/{run.stream}: {run.fetched} fetched, {run.new} new, "
+                    f"{run.rejected} rejected, {run.secret_skipped} secret skipped"
+                )
 
 
 def _last_run_id(engine) -> int:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(runs.c.id), 0))).scalar_one()
+    return summary.last_run_id(engine)
 
 
 def _totals(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """What every round so far did, from the runs table and the outbox."""
-    with engine.connect() as conn:
-        synced = conn.execute(
-            select(
-                func.coalesce(func.sum(runs.c.new + runs.c.changed), 0),
-                func.coalesce(func.sum(runs.c.rejected), 0),
-            ).where(runs.c.kind == "sync")
-        ).one()
-        # Per document, not per read: every round re-reads the same secret records.
-        secret = conn.execute(select(func.coalesce(func.sum(secret_skips.c.count), 0))).scalar_one()
-        sent = dict(
-            conn.execute(
-                select(outbox.c.operation, func.count())
-                .where(outbox.c.state == "done")
-                .group_by(outbox.c.operation)
-            ).all()
-        )
+    synced = summary.sync_totals(engine)
+    # Per document, not per read: every round re-reads the same secret records.
+    secret = summary.secret_skipped_total(engine)
+    sent = done_counts_by_operation(engine)
     return {
         "new": synced[0], "rejected": synced[1], "secret": secret,
         "completions": sent.get("report_completion", 0),

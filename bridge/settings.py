@@ -120,7 +120,7 @@ class TrackingSettings(SystemSettings):
 
 class AtRiskSettings(BaseModel):
     """What the bridge files in the tracking system when a task nears its deadline unanswered
-    (DOMAIN.md section 5). The window itself is one working day."""
+    (docs/domain.md §5). The window itself is one working day."""
 
     warn_tracking: bool = Field(
         default=True, description="send an early warning as a progress report"

@@ -1,4 +1,5 @@
-"""The one place HTTP sessions are built and calls are retried (DESIGN.md, connectors/http.py).
+"""The one place HTTP sessions are built and calls are retried (docs/design.md,
+"Layout").
 
 Every connector goes through here, so every connector has the same behaviour:
 

@@ -1,4 +1,4 @@
-"""iDesk over SOAP 1.1 document/literal (DOMAIN.md section 2; contract in docs/simulators.md).
+"""iDesk over SOAP 1.1 document/literal (docs/domain.md §2; contract in docs/simulators.md).
 
 HTTP Basic authentication; change-ordered listings parsed with lxml (bulk), the single-record
 calls through zeep. Returns raw dicts; markers are the SOAP ``xsd:dateTime`` values (ISO 8601

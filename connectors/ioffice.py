@@ -1,4 +1,4 @@
-"""VNPT iOffice over REST/JSON (DOMAIN.md section 2; contract in docs/simulators.md).
+"""VNPT iOffice over REST/JSON (docs/domain.md §2; contract in docs/simulators.md).
 
 Speaks the protocol only and returns raw dicts: login and token renewal, the status envelope,
 change-ordered listings from a marker with an opaque cursor, detail, activity log, and the one

@@ -6,8 +6,9 @@
   zeep's Transport gets explicit connect and operation timeouts.
 * Faults and transport failures become the classified errors of ``http.py``: a
   ``soap:Client`` fault is the caller's mistake (fatal), a ``soap:Server`` fault is transient.
-* Bulk listings bypass zeep's object binding (about 8x slower than lxml, DESIGN.md): zeep builds
-  and sends the request, the body is parsed here with a hardened lxml parser.
+* Bulk listings bypass zeep's object binding (about 8x slower than lxml, docs/design.md,
+  "Performance facts"): zeep builds and sends the request, the body is parsed here with a
+  hardened lxml parser.
 * Every answer, zeep's included, is read by ``BoundedTransport`` within the system's limits
   (size, total deadline, see ``bodies.py``); an HTML page where XML was due is refused as
   retryable; XML that says (or defaults to) UTF-8 must be valid UTF-8. Nothing of a body goes

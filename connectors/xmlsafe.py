@@ -119,8 +119,9 @@ def local_name(element: etree._Element) -> str:
 def element_to_dict(element: etree._Element) -> dict[str, Any] | str | None:
     """A record element as plain data: leaves become text, repeated children become lists.
 
-    For bulk listings this replaces zeep's object binding (DESIGN.md: about 8x slower). The
-    values stay text; reading them is normalize's job, like for a REST connector's JSON.
+    For bulk listings this replaces zeep's object binding (docs/design.md, "Performance
+    facts": about 8x slower). The values stay text; reading them is normalize's job, like for
+    a REST connector's JSON.
     """
     children = [child for child in element if isinstance(child.tag, str)]
     if not children:

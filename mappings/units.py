@@ -1,7 +1,7 @@
 """The unit table: one canonical unit for each system's unit ids, with validity dates.
 
 Units are renamed, merged and split (the 2025 reorganisation merged provinces and abolished the
-district level; DOMAIN.md section 8), so an alias maps to a canonical unit only for a period,
+district level; docs/domain.md §8), so an alias maps to a canonical unit only for a period,
 and a record is resolved with the alias valid on the record's own date. The table is data, in
 ``mappings/units.toml``::
 

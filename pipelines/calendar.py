@@ -1,4 +1,4 @@
-"""The Vietnamese public-sector working-day calendar (DOMAIN.md section 6, "Working days").
+"""The Vietnamese public-sector working-day calendar (docs/domain.md §6, "Working days").
 
 A day is a working day when it is Monday to Friday, is not a public holiday (Labour Code 2019,
 art. 112, as listed by the ``holidays`` package for country VN in Vietnamese) and is not an
@@ -12,7 +12,7 @@ someone checked that year's announcements. A date outside the range raises
 :class:`CalendarRangeError` rather than guessing, because a guessed calendar silently moves
 deadlines.
 
-Speed (DESIGN.md, performance facts): the calendar is built once into a sorted table of the
+Speed (docs/design.md, "Performance facts"): the calendar is built once into a sorted table of the
 working days' ordinals, so adding N working days is two bisections and index arithmetic,
 O(log n), whatever N is.
 """
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pipelines.calendar_files import YearFile
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-"""Dates are computed and shown in local time (DOMAIN.md section 6, "Time zone")."""
+"""Dates are computed and shown in local time (docs/domain.md §6, "Time zone")."""
 
 DEFAULT_OVERRIDE_DIR = Path(__file__).resolve().parent.parent / "mappings" / "calendar"
 
@@ -202,7 +202,7 @@ class WorkingCalendar:
         """The ``count``-th working day after ``day``, or before it when ``count`` is negative.
 
         ``day`` itself never counts, working or not: the day of receipt is not counted and the
-        period starts the next day (Civil Code 2015, art. 147; DOMAIN.md section 6). O(log n).
+        period starts the next day (Civil Code 2015, art. 147; docs/domain.md §6). O(log n).
         """
         if count == 0:
             raise ValueError("count must be non-zero: day itself never counts (art. 147)")
@@ -284,7 +284,7 @@ def build_calendar(
     directories: tuple[Path, ...] = (),
 ) -> WorkingCalendar:
     """Weekends, then `holidays` (VN, Vietnamese names), then the announcements, in that order
-    of precedence from weakest to strongest (DOMAIN.md section 6)."""
+    of precedence from weakest to strongest (docs/domain.md §6)."""
     days_off: dict[date, DayOff] = {}
     day = date(first_year, 1, 1)
     while day.year <= last_year:

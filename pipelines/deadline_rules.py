@@ -55,7 +55,7 @@ def explicit_deadline(
 def stated_deadline(
     phrase: DeadlinePhrase, base: date, calendar: WorkingCalendar, policy: DeadlinePolicy
 ) -> Outcome:
-    """Rule 2: a deadline stated in words, one branch per form of DOMAIN.md section 6."""
+    """Rule 2: a deadline stated in words, one branch per form of docs/domain.md §6."""
     first = f"Quy tắc 2: hạn nêu trong văn bản: «{phrase.text}»."
     if phrase.year_inferred and phrase.day is not None and phrase.kind is PhraseKind.PERIOD_END:
         first += f" Không ghi năm, hiểu là {phrase.period} (theo ngày văn bản)."
@@ -128,7 +128,7 @@ def _before_day(
     day: date, calendar: WorkingCalendar, policy: DeadlinePolicy, first: str
 ) -> Outcome:
     """ "trước ngày D": the end of the last working day before D. Moving later would break the
-    instruction, so this is the one form that moves earlier (DOMAIN.md section 6)."""
+    instruction, so this is the one form that moves earlier (docs/domain.md §6)."""
     due_day = calendar.previous_working_day(day)
     skipped = tuple(calendar.days_off_between(due_day, day - timedelta(days=1)))
     lines = [first, *(f"Bỏ qua {off.describe()}." for off in skipped)]

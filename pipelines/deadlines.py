@@ -1,6 +1,6 @@
-"""Deadlines: which rule applies, the instant it gives, and why (DOMAIN.md section 6).
+"""Deadlines: which rule applies, the instant it gives, and why (docs/domain.md §6).
 
-The rules, in order (DOMAIN.md section 6, "Rules, in order"):
+The rules, in order (docs/domain.md §6, "Rules, in order"):
 
 1. ``explicit`` — a structured deadline on the task or document wins. A date without an hour
    reads like "hạn D".
@@ -72,7 +72,7 @@ due time is then the default period, shown as a stand-in that a person must chec
 
 @dataclass(frozen=True)
 class DeadlinePolicy:
-    """The configurable values of DOMAIN.md section 6 (defaults as written there).
+    """The configurable values of docs/domain.md §6 (defaults as written there).
 
     Default period precedence: the document type's setting, else the agency's, else
     ``default_working_days``; an urgent document then gets ``urgent_working_days`` if that is
@@ -348,7 +348,7 @@ def at_risk(
     calendar: WorkingCalendar | None = None,
 ) -> bool:
     """True when the deadline has not passed and falls within the warning window: at most
-    ``policy.at_risk_working_days`` working days after ``now``'s day (DOMAIN.md section 5).
+    ``policy.at_risk_working_days`` working days after ``now``'s day (docs/domain.md §5).
 
     Completion is the caller's concern (see pipelines.status). Past the deadline the
     task is overdue, which is a status, not this flag.

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Engine
 
 from pipelines import due
 from pipelines.calendar import LOCAL_TZ
 from pipelines.deadlines import DeadlinePolicy
-from schemas import LinkRole
-from store.queries import _upsert
-from store.tables import deadline_history, documents, task_document_links, tasks
+from store import extension_queries
 
 ORIGINAL = "original"
 EXTENSION = "extension"  # a later deadline
@@ -84,20 +82,12 @@ def record_deadlines(
 ) -> dict[str, int]:
     """Deadline history for every task and the review milestone of every deadline; counts."""
     policy = policy or due.active_policy()
-    with engine.connect() as conn:
-        known: dict[int, list[HistoryEntry]] = defaultdict(list)
-        for row in conn.execute(select(deadline_history).order_by(deadline_history.c.id)):
-            known[row.task_id].append(
-                HistoryEntry(row.task_id, row.deadline, row.kind, row.seen_at, row.granted_at)
-            )
-        task_rows = conn.execute(
-            select(tasks.c.id, tasks.c.deadline, tasks.c.original_deadline, tasks.c.extended_at,
-                   tasks.c.changed_at, tasks.c.deadline_milestone, tasks.c.extension_count)
-        ).all()  # fmt: skip
-        doc_rows = conn.execute(
-            select(documents.c.id, documents.c.stated_deadline, documents.c.computed_deadline,
-                   documents.c.deadline_milestone)
-        ).all()  # fmt: skip
+    history, task_rows, doc_rows = extension_queries.deadline_state(engine)
+    known: dict[int, list[HistoryEntry]] = defaultdict(list)
+    for row in history:
+        known[row.task_id].append(
+            HistoryEntry(row.task_id, row.deadline, row.kind, row.seen_at, row.granted_at)
+        )
     new: list[HistoryEntry] = []
     task_updates = []
     for row in task_rows:
@@ -121,47 +111,18 @@ def record_deadlines(
          "granted_at": e.granted_at, "milestone": due.milestone_of(e.deadline, policy)}
         for e in new
     ]  # fmt: skip
-    with engine.begin() as conn:
-        _upsert(conn, deadline_history, history_rows, ("task_id", "deadline"),
-                update_existing=False)  # fmt: skip
-        if task_updates:
-            conn.execute(
-                update(tasks)
-                .where(tasks.c.id == bindparam("row_id"))
-                .values(deadline_milestone=bindparam("milestone"),
-                        extension_count=bindparam("count")),
-                task_updates,
-            )  # fmt: skip
-        if doc_updates:
-            conn.execute(
-                update(documents)
-                .where(documents.c.id == bindparam("row_id"))
-                .values(deadline_milestone=bindparam("milestone")),
-                doc_updates,
-            )
+    extension_queries.write_deadlines(engine, history_rows, task_updates, doc_updates)
     return {"history_added": len(new), "extensions_added": sum(e.kind == EXTENSION for e in new)}
 
 
 def history_of(engine: Engine, task_source_id: str) -> list[dict[str, Any]]:
     """One task's deadline history, oldest first, for people and tests."""
-    query = (
-        select(deadline_history)
-        .join(tasks, tasks.c.id == deadline_history.c.task_id)
-        .where(tasks.c.source_id == task_source_id)
-        .order_by(deadline_history.c.id)
-    )
-    with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+    return extension_queries.history_of(engine, task_source_id)
 
 
 def originals(conn: Any, task_ids: Iterable[int] | None = None) -> Mapping[int, datetime]:
     """The original deadline of each extended task (task id → deadline)."""
-    query = select(deadline_history.c.task_id, deadline_history.c.deadline).where(
-        deadline_history.c.kind == ORIGINAL
-    )
-    if task_ids is not None:
-        query = query.where(deadline_history.c.task_id.in_(list(task_ids)))
-    return {row.task_id: row.deadline for row in conn.execute(query)}
+    return extension_queries.deadlines_of_kind(conn, ORIGINAL, task_ids)
 
 
 # --- the deadline watch: milestones reached with no response -------------------------------
@@ -198,59 +159,16 @@ def review_due(engine: Engine, now: datetime) -> list[ReviewDue]:
     have no response yet (a task neither linked to an issued response nor shown done; a
     document answered by no outgoing document), nearest deadline first. Items already past
     their deadline are the overdue list's business, not this one's."""
-    answered = (
-        select(task_document_links.c.task_id)
-        .join(documents, documents.c.id == task_document_links.c.document_id)
-        .where(
-            task_document_links.c.role == LinkRole.RESPONSE.value,
-            documents.c.issued_at <= now,
-        )
-    )
-    task_query = select(
-        tasks.c.system, tasks.c.source_id, tasks.c.title, tasks.c.lead_unit_id,
-        tasks.c.deadline_milestone, tasks.c.deadline, tasks.c.extension_count,
-    ).where(
-        tasks.c.deadline_milestone <= now, tasks.c.deadline >= now, tasks.c.status != "done",
-        tasks.c.id.not_in(answered),
-    )  # fmt: skip
-    issued = [documents.c.direction == "outgoing", documents.c.issued_at <= now]
-    responded_sources = select(documents.c.response_for_source_id).where(
-        *issued, documents.c.response_for_source_id.is_not(None)
-    )
-    responded_keys = select(documents.c.response_for_document_id).where(
-        *issued, documents.c.response_for_document_id.is_not(None)
-    )
-    answered_docs = (
-        select(task_document_links.c.document_id)
-        .where(task_document_links.c.role == LinkRole.SOURCE.value)
-        .where(task_document_links.c.task_id.in_(answered))
-    )
-    deadline = documents.c.stated_deadline.is_not(None)
-    doc_query = select(
-        documents.c.system, documents.c.source_id, documents.c.abstract, documents.c.unit_id,
-        documents.c.deadline_milestone, documents.c.stated_deadline,
-        documents.c.computed_deadline,
-    ).where(
-        documents.c.direction == "incoming",
-        documents.c.deadline_milestone <= now,
-        or_(
-            and_(deadline, documents.c.stated_deadline >= now),
-            and_(~deadline, documents.c.computed_deadline >= now),
-        ),
-        documents.c.source_id.not_in(responded_sources),
-        documents.c.document_id.not_in(responded_keys),
-        documents.c.id.not_in(answered_docs),
-    )  # fmt: skip
-    with engine.connect() as conn:
-        found = [
-            ReviewDue("task", r.system, r.source_id, r.title, r.lead_unit_id,
-                      r.deadline_milestone, r.deadline, r.extension_count > 0)
-            for r in conn.execute(task_query)
-        ] + [
-            ReviewDue("document", r.system, r.source_id, r.abstract, r.unit_id,
-                      r.deadline_milestone,
-                      due.document_deadline(r.stated_deadline, r.computed_deadline))
-            for r in conn.execute(doc_query)
-        ]  # fmt: skip
+    task_rows, doc_rows = extension_queries.unanswered_at_milestone(engine, now)
+    found = [
+        ReviewDue("task", r.system, r.source_id, r.title, r.lead_unit_id,
+                  r.deadline_milestone, r.deadline, r.extension_count > 0)
+        for r in task_rows
+    ] + [
+        ReviewDue("document", r.system, r.source_id, r.abstract, r.unit_id,
+                  r.deadline_milestone,
+                  due.document_deadline(r.stated_deadline, r.computed_deadline))
+        for r in doc_rows
+    ]  # fmt: skip
     found = [item for item in found if item.deadline >= now]  # the deadline in force
     return sorted(found, key=lambda item: (item.deadline, item.kind, item.source_id))

@@ -4,7 +4,7 @@ The cursor is the source's own change marker, an ISO 8601 instant (connectors tr
 system's marker to and from it). Each run re-reads from ``cursor - overlap`` so records that
 share a change time with the last record seen are never skipped, and deduplicates by content
 hash so re-reading costs no writes: a record whose hash is already stored is counted as
-unchanged and neither validated nor written (DESIGN.md performance facts: validation and the
+unchanged and neither validated nor written (docs/design.md, "Performance facts": validation and the
 store dominate, so hash first).
 
 Each page's records, rejects (dead letters), secret counts and new cursor are written by

@@ -1,6 +1,6 @@
 """Mismatches: tasks whose status in the tracking system differs from what e-office data says.
 
-DOMAIN.md section 7: the figures must agree with the tracking system, and any mismatch must be
+docs/domain.md §7: the figures must agree with the tracking system, and any mismatch must be
 listed with its cause. The e-office side says a task is done when its response document
 (văn bản hoàn thành) has been issued; the tracking side says so when its status is DONE.
 
@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from pipelines import reconcile
 from pipelines.calendar import LOCAL_TZ
 from pipelines.report import TaskFacts, check_unit, load_facts, load_unit_names, unit_name
 from schemas import OutboxState, TrackingStatus
-from store.tables import documents, outbox, tasks
+from store import outbox, reconcile_queries
 
 COMPLETION = "report_completion"
 
@@ -216,14 +216,8 @@ def mismatch_table(mismatches: Iterable[Mismatch]) -> list[dict[str, str]]:
 
 def load_completions(conn: Connection) -> dict[str, OutboxRow]:
     """The latest completion outbox row of each task (by source id)."""
-    query = (
-        select(outbox.c.target_id, outbox.c.state, outbox.c.last_error, outbox.c.updated_at)
-        .where(outbox.c.operation == COMPLETION, outbox.c.target_system == "tracking")
-        .order_by(outbox.c.id)
-    )
-    return {
-        r.target_id: OutboxRow(r.state, r.last_error, r.updated_at) for r in conn.execute(query)
-    }
+    rows = outbox.latest_rows_by_target(conn, COMPLETION, "tracking")
+    return {target: OutboxRow(r.state, r.last_error, r.updated_at) for target, r in rows.items()}
 
 
 def ambiguous_links(conn: Connection, wanted: list[TaskFacts], now: datetime) -> dict[str, str]:
@@ -234,9 +228,9 @@ def ambiguous_links(conn: Connection, wanted: list[TaskFacts], now: datetime) ->
     rows = [
         reconcile.TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status,
                           r.completed_at)
-        for r in conn.execute(select(tasks).where(tasks.c.source_id.in_(ids)))
+        for r in reconcile_queries.tasks_by_source_ids(conn, ids)
     ]  # fmt: skip
-    docs = [reconcile.doc_from_row(r) for r in conn.execute(select(documents))]
+    docs = [reconcile.doc_from_row(r) for r in reconcile_queries.all_documents(conn)]
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
     decided = reconcile.plan(rows, incoming, outgoing, now)

@@ -165,7 +165,7 @@ def _first_code(text: str) -> NumberNotation | None:
 
 def parse_text(text: str, *, doc_date: date | None = None) -> dict[str, object]:
     """Every field the text states, under the keys of `bridge parse --json`; absent keys were
-    not found. Deadlines are read by the deadline engine (DOMAIN.md section 6); "citations"
+    not found. Deadlines are read by the deadline engine (docs/domain.md §6); "citations"
     lists the documents the text cites (pipelines/citations.py), the text's own code aside."""
     from pipelines import citations, deadlines  # neither imports parse_text
     from pipelines.legacy_text import lines_to_unicode

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from connectors.http import (
     AuthError,
@@ -37,9 +37,8 @@ from connectors.http import (
 )
 from pipelines.push_calls import PayloadError, build_call
 from schemas import OutboxState
-from store import queries
+from store import outbox, queries
 from store.queries import DEFAULT_LEASE, ClaimedRow
-from store.tables import outbox
 
 log = logging.getLogger(__name__)
 
@@ -353,13 +352,7 @@ class _Default(dict):
 def dry_run(engine: Engine, now: datetime | None = None) -> list[str]:
     """The due rows, described; nothing is claimed or sent."""
     moment = now or datetime.now(UTC)
-    query = (
-        select(outbox.c.id, outbox.c.operation, outbox.c.target_system, outbox.c.payload)
-        .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= moment)
-        .order_by(outbox.c.id)
-    )
-    with engine.connect() as conn:
-        return [
-            f"#{row.id} {describe(row.operation, row.target_system, row.payload)}"
-            for row in conn.execute(query)
-        ]
+    return [
+        f"#{row.id} {describe(row.operation, row.target_system, row.payload)}"
+        for row in outbox.due_rows(engine, moment)
+    ]

@@ -1,6 +1,6 @@
 """Reconcile: link tasks to their documents, derive their status, decide what to push.
 
-DOMAIN.md section 5. For each tracking task:
+docs/domain.md §5. For each tracking task:
 
 1. its **source document**: the incoming document whose key (issuer, date, number, notation)
    matches the task's, compared tolerantly (leading zeros, case, D typed for Đ);
@@ -16,377 +16,42 @@ DOMAIN.md section 5. For each tracking task:
    report carrying the last known percentage) and, if the agency enables it, an extension
    request — one of each per deadline.
 
-Incoming documents that have no processing deadline get one computed (DOMAIN.md section 6;
+Incoming documents that have no processing deadline get one computed (docs/domain.md §6;
 the directive's text first, else the agency default) and written back to the e-office system
 while it is still ahead of us.
 
-The decisions are pure (``plan``); ``reconcile`` loads the store, plans and writes.
+The decisions are pure (``plan``, in ``reconcile_plan.py``); ``reconcile`` loads the store
+(``store/reconcile_queries.py``), plans and writes.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine
 
-from bridge.settings import AtRiskSettings
-from pipelines import deadlines, due, extensions
-from pipelines.calendar import (
-    LOCAL_TZ,
-    CalendarError,
-    CalendarRangeError,
-    how_to_add,
-    load_calendar,
+from pipelines import due, extensions
+from pipelines.reconcile_plan import (  # noqa: F401 - re-exported, where callers find them
+    AtRiskActions,
+    AtRiskSettings,
+    Doc,
+    Link,
+    Plan,
+    TaskRow,
+    _responses,
+    fold_code,
+    plan,
 )
-from pipelines.parsing import parse_number_notation
-from pipelines.secret_answers import QUOTED as _QUOTED
-from pipelines.secret_answers import fold_code, forms_of_source
-from pipelines.status import assess_task
-from schemas import LinkMethod, LinkRole, TrackingStatus
-from store import queries, secret_digests
+from pipelines.secret_answers import forms_of_source
+from schemas import LinkRole
+from store import queries, reconcile_queries, secret_digests
 from store.queries import OutboxItem
-from store.tables import directives, documents, source_records, tasks
 
-
-@dataclass(frozen=True)
-class Doc:
-    id: int
-    system: str
-    source_id: str
-    direction: str
-    document_id: str
-    organ_id: str
-    day: date
-    number: str
-    notation: str
-    abstract: str
-    received_at: datetime | None = None
-    issued_at: datetime | None = None
-    stated_deadline: datetime | None = None
-    response_for_document_id: str | None = None
-    response_for_source_id: str | None = None
-
-    @property
-    def key(self) -> tuple[str, date, str, str]:
-        return (self.organ_id, self.day, *fold_code(self.number, self.notation))
-
-    @property
-    def code(self) -> tuple[str, str]:
-        return fold_code(self.number, self.notation)
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    id: int
-    source_id: str
-    source_document_id: str | None
-    deadline: datetime | None
-    status: str
-    completed_at: datetime | None
-    deadline_whole_day: bool = False  # given as a date: the whole day is on time
-
-
-@dataclass(frozen=True)
-class AtRiskActions:
-    """What the bridge files for a task in the at-risk window with no response (settings)."""
-
-    warn: bool = True
-    request_extension: bool = False
-    extension_working_days: int = 5
-
-    @classmethod
-    def from_settings(cls, settings: AtRiskSettings) -> AtRiskActions:
-        return cls(
-            warn=settings.warn_tracking,
-            request_extension=settings.request_extension,
-            extension_working_days=settings.extension_working_days,
-        )
-
-
-@dataclass(frozen=True)
-class Link:
-    task_id: int
-    document_id: int
-    role: LinkRole
-    method: LinkMethod
-
-
-@dataclass
-class Plan:
-    links: list[Link] = field(default_factory=list)
-    statuses: dict[int, tuple[str, bool]] = field(default_factory=dict)
-    outbox: list[OutboxItem] = field(default_factory=list)
-    ambiguous: list[str] = field(default_factory=list)
-    unlinked: list[str] = field(default_factory=list)
-    deadlines: dict[int, deadlines.DeadlineResult] = field(default_factory=dict)
-    # (system, source id, reason): items skipped for want of a year's calendar (§6)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)
-    # Tasks whose answer is a secret document: nothing is pushed for them; each shows as the
-    # failure "answer is secret: report through the secret channel" (secret_answers.py).
-    secret_answers: list[int] = field(default_factory=list)
-
-
-# --- pure decisions ------------------------------------------------------------------------
-
-
-def _document_key(document_id: str) -> tuple[str, date, str, str] | None:
-    try:
-        organ, day, code = document_id.split(",", 2)
-        number, notation = code.split("/", 1)
-        return (organ, datetime.strptime(day, "%Y/%m/%d").date(), *fold_code(number, notation))
-    except ValueError:
-        return None
-
-
-def _responses(outgoing: Iterable[Doc], incoming: list[Doc]) -> tuple[dict, dict]:
-    """incoming doc id → [(method, outgoing doc)], by the strongest method that found any."""
-    by_source = {(d.system, d.source_id): d for d in incoming}
-    by_document_id = {d.document_id: d for d in incoming}
-    by_code: dict[tuple[str, str], list[Doc]] = defaultdict(list)
-    for d in incoming:
-        by_code[d.code].append(d)
-    found: dict[int, dict[LinkMethod, list[Doc]]] = defaultdict(lambda: defaultdict(list))
-    for out in outgoing:
-        if out.response_for_source_id and (out.system, out.response_for_source_id) in by_source:
-            target = by_source[(out.system, out.response_for_source_id)]
-            found[target.id][LinkMethod.REFERENCE].append(out)
-            continue
-        if out.response_for_document_id and out.response_for_document_id in by_document_id:
-            target = by_document_id[out.response_for_document_id]
-            found[target.id][LinkMethod.RESPONSE_FOR].append(out)
-            continue
-        for target in _quoted_targets(out, by_code):
-            found[target.id][LinkMethod.NUMBER_MATCH].append(out)
-    ambiguous_targets: dict[int, str] = {}
-    chosen: dict[int, tuple[LinkMethod, Doc]] = {}
-    for target_id, methods in found.items():
-        for method in (LinkMethod.REFERENCE, LinkMethod.RESPONSE_FOR, LinkMethod.NUMBER_MATCH):
-            candidates = methods.get(method, [])
-            if len(candidates) == 1:
-                chosen[target_id] = (method, candidates[0])
-                break
-            if len(candidates) > 1:
-                names = ", ".join(f"{c.system}/{c.source_id}" for c in candidates)
-                ambiguous_targets[target_id] = f"{len(candidates)} responses by {method}: {names}"
-                break
-    return chosen, ambiguous_targets
-
-
-def _quoted_targets(out: Doc, by_code: dict[tuple[str, str], list[Doc]]) -> list[Doc]:
-    """The incoming documents an abstract quotes by number (and date, when it gives one).
-
-    Numbers restart every year, so a quote without a date that fits two documents fits none.
-    """
-    match = _QUOTED.search(out.abstract)
-    if not match:
-        return []
-    parsed = parse_number_notation(match["code"])
-    if parsed is None:
-        return []
-    candidates = by_code.get(fold_code(parsed.number, parsed.notation), [])
-    if match["d"]:
-        try:
-            quoted_day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        except ValueError:
-            return []
-        candidates = [c for c in candidates if c.day == quoted_day]
-    return candidates if len(candidates) == 1 else []
-
-
-def plan(
-    task_rows: list[TaskRow],
-    incoming: list[Doc],
-    outgoing: list[Doc],
-    now: datetime,
-    directive_texts: dict[tuple[str, str], str] | None = None,
-    policy: deadlines.DeadlinePolicy = deadlines.DEFAULT_POLICY,
-    actions: AtRiskActions = AtRiskActions(),
-    secretly_answered: Callable[[Doc], bool] = lambda _doc: False,
-) -> Plan:
-    result = Plan()
-    by_key: dict[tuple, list[Doc]] = defaultdict(list)
-    for doc in incoming:
-        by_key[doc.key].append(doc)
-    responses, ambiguous_responses = _responses(outgoing, incoming)
-
-    for task in task_rows:
-        gap = _calendar_gap(task, now, actions)
-        if gap is not None:  # this task fails; every other one goes on (docs/domain.md §6)
-            result.failures.append(("tracking", task.source_id, gap))
-            continue
-        key = _document_key(task.source_document_id) if task.source_document_id else None
-        sources = by_key.get(key, []) if key else []
-        if len(sources) > 1:
-            names = ", ".join(f"{d.system}/{d.source_id}" for d in sources)
-            result.ambiguous.append(
-                f"task {task.source_id}: {len(sources)} source documents ({names})"
-            )
-            continue
-        if not sources:
-            result.unlinked.append(task.source_id)
-            result.statuses[task.id] = _status(task, None, now)
-            continue
-        source = sources[0]
-        result.links.append(Link(task.id, source.id, LinkRole.SOURCE, LinkMethod.DOCUMENT_KEY))
-        if source.id in ambiguous_responses:
-            result.ambiguous.append(f"task {task.source_id}: {ambiguous_responses[source.id]}")
-        response = None
-        if source.id in responses:
-            method, response = responses[source.id]
-            result.links.append(Link(task.id, response.id, LinkRole.RESPONSE, method))
-        completed_at = response.issued_at if response and response.issued_at else None
-        result.statuses[task.id] = _status(task, completed_at, now)
-        answered = response is not None and completed_at is not None and completed_at <= now
-        if response is None and secretly_answered(source):
-            # Answered by a secret document: never pushed, no early warning either; the unit
-            # reports through the secret channel.
-            result.secret_answers.append(task.id)
-            continue
-        if answered and task.status != TrackingStatus.DONE.value:
-            result.outbox.append(_completion(task, response))
-        elif not answered and result.statuses[task.id][1]:
-            result.outbox.extend(_at_risk_items(task, now, actions))
-
-    texts = directive_texts or {}
-    for doc in incoming:
-        if doc.stated_deadline is not None or doc.received_at is None:
-            continue
-        try:
-            computed = deadlines.compute_deadline(
-                doc.received_at,
-                text=[texts.get((doc.system, doc.source_id)), doc.abstract],
-                doc_date=doc.day,
-                policy=policy,
-            )
-        except CalendarRangeError as exc:  # no guess and nothing pushed: a failure to fix
-            what = f"processing deadline of document {doc.system}/{doc.source_id}"
-            result.failures.append((doc.system, doc.source_id, _missing_year(what, exc)))
-            continue
-        except CalendarError:
-            continue
-        result.deadlines[doc.id] = computed
-        # A deadline the text states but we cannot read is shown, never pushed as a guess.
-        if computed.due >= now and computed.rule != "not_understood":
-            result.outbox.append(
-                OutboxItem(
-                    idempotency_key=f"deadline:{doc.system}:{doc.source_id}",
-                    target_system=doc.system,
-                    operation="set_processing_deadline",
-                    target_id=doc.source_id,
-                    payload={
-                        "document_id": doc.source_id,
-                        # iOffice/iDesk hold a date, read back as the end of that working
-                        # day (docs/domain.md §6): the local day of the computed deadline.
-                        "deadline": computed.due.astimezone(LOCAL_TZ).date().isoformat(),
-                    },
-                )
-            )
-    return result
-
-
-def _calendar_gap(task: TaskRow, now: datetime, actions: AtRiskActions) -> str | None:
-    """Why ``task`` cannot be assessed for want of a year's calendar, else None: its deadline
-    day (the at-risk window counts working days up to it) and the extension it may propose."""
-    if task.deadline is None:
-        return None
-    calendar = load_calendar()
-    due_day = task.deadline.astimezone(LOCAL_TZ).date()
-    try:
-        calendar.is_working_day(due_day)
-        if actions.request_extension and task.deadline >= now:
-            calendar.add_working_days(due_day, actions.extension_working_days)
-    except CalendarRangeError as exc:
-        return _missing_year(f"deadline of task {task.source_id}", exc)
-    return None
-
-
-def _missing_year(what: str, exc: CalendarRangeError) -> str:
-    year = exc.year
-    return f"{what} needs the calendar of {year}, which is not loaded. {how_to_add(year or 0)}"
-
-
-def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tuple[str, bool]:
-    completion = completed_at or task.completed_at
-    started = task.status != TrackingStatus.NOT_STARTED.value
-    assessment = assess_task(
-        task.deadline, completion, started, now, whole_day=task.deadline_whole_day
-    )
-    return assessment.status.value, assessment.at_risk
-
-
-def _at_risk_items(task: TaskRow, now: datetime, actions: AtRiskActions) -> list[OutboxItem]:
-    """The early warning and the optional extension request, keyed by task and deadline so a
-    moved deadline warns again and the same deadline never twice."""
-    if task.deadline is None or task.status == TrackingStatus.DONE.value:
-        return []
-    due_local = task.deadline.astimezone(LOCAL_TZ)
-    stamp = due_local.strftime("%Y%m%dT%H%M")
-    items = []
-    if actions.warn:
-        items.append(
-            OutboxItem(
-                idempotency_key=f"warning:{task.source_id}:{stamp}",
-                target_system="tracking",
-                operation="report_progress",
-                target_id=task.source_id,
-                payload={
-                    "task_id": task.source_id,
-                    "percent": 0,  # the last known percentage is filled in by reconcile()
-                    "reported_at": now.isoformat(),
-                    "text": (
-                        f"Cảnh báo sớm: nhiệm vụ đến hạn lúc {due_local:%H:%M ngày %d/%m/%Y}, "
-                        "chưa có văn bản hoàn thành."
-                    ),
-                },
-            )
-        )
-    if actions.request_extension:
-        calendar = load_calendar()
-        proposed_day = calendar.add_working_days(due_local.date(), actions.extension_working_days)
-        proposed = due_local.replace(
-            year=proposed_day.year, month=proposed_day.month, day=proposed_day.day
-        )
-        items.append(
-            OutboxItem(
-                idempotency_key=f"extension:{task.source_id}:{stamp}",
-                target_system="tracking",
-                operation="request_extension",
-                target_id=task.source_id,
-                payload={
-                    "task_id": task.source_id,
-                    "proposed_deadline": proposed.isoformat(),
-                    "reason": (
-                        f"Đề nghị gia hạn đến {proposed:%d/%m/%Y}: sắp đến hạn "
-                        f"{due_local:%d/%m/%Y}, chưa có văn bản hoàn thành."
-                    ),
-                },
-            )
-        )
-    return items
-
-
-def _completion(task: TaskRow, response: Doc) -> OutboxItem:
-    issued = response.issued_at.isoformat() if response.issued_at else None
-    return OutboxItem(
-        idempotency_key=f"completion:{task.source_id}:{response.system}:{response.source_id}",
-        target_system="tracking",
-        operation="report_completion",
-        target_id=task.source_id,
-        payload={
-            "task_id": task.source_id,
-            "completed_at": issued,
-            "evidence": {
-                "NumberNotation": f"{response.number}/{response.notation}",
-                "IssuerCode": response.organ_id,
-                "IssuedAt": issued,
-                "Abstract": response.abstract,
-            },
-        },
-    )
+# No [at_risk] settings given: warn, request no extension (the settings' defaults).
+DEFAULT_ACTIONS = AtRiskActions()
 
 
 # --- the store around it -------------------------------------------------------------------
@@ -423,27 +88,17 @@ def doc_from_row(row: Any) -> Doc:
 def reconcile(
     engine: Engine,
     now: datetime | None = None,
-    actions: AtRiskActions = AtRiskActions(),
+    actions: AtRiskActions = DEFAULT_ACTIONS,
 ) -> ReconcileReport:
     moment = now or datetime.now(UTC)
     with engine.connect() as conn:
-        docs = [doc_from_row(row) for row in conn.execute(select(documents))]
+        docs = [doc_from_row(row) for row in reconcile_queries.all_documents(conn)]
         task_rows = [
-            TaskRow(
-                r.id,
-                r.source_id,
-                r.source_document_id,
-                r.deadline,
-                r.status,
-                r.completed_at,
-                r.deadline_whole_day,
-            )
-            for r in conn.execute(select(tasks))
-        ]
-        texts: dict[tuple[str, str], str] = {}
-        for row in conn.execute(select(directives).order_by(directives.c.created_at)):
-            previous = texts.get((row.system, row.document_source_id), "")
-            texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
+            TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status,
+                    r.completed_at, r.deadline_whole_day)
+            for r in reconcile_queries.all_tasks(conn)
+        ]  # fmt: skip
+        texts = reconcile_queries.directive_texts(conn)
     incoming = [d for d in docs if d.direction == "incoming"]
     outgoing = [d for d in docs if d.direction == "outgoing"]
     policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
@@ -499,18 +154,11 @@ def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
     warnings = {item.target_id: item for item in outbox if item.operation == "report_progress"}
     if not warnings:
         return
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(source_records.c.source_id, source_records.c.payload).where(
-                source_records.c.system == "tracking",
-                source_records.c.stream == "tasks",
-                source_records.c.source_id.in_(list(warnings)),
-            )
-        )
-        for source_id, payload in rows:
-            progress = (payload or {}).get("Progress") or {}
-            percent = str(progress.get("Percent") or "0")
-            warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
+    payloads = reconcile_queries.tracking_task_payloads(engine, warnings)
+    for source_id, payload in payloads.items():
+        progress = (payload or {}).get("Progress") or {}
+        percent = str(progress.get("Percent") or "0")
+        warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
 
 
 def _write(engine: Engine, decided: Plan, now: datetime) -> None:
@@ -529,34 +177,6 @@ def _write(engine: Engine, decided: Plan, now: datetime) -> None:
          "why": list(result.explanation)}
         for doc_id, result in decided.deadlines.items()
     ]  # fmt: skip
-    with engine.begin() as conn:
-        queries.upsert_links(conn, links)
-        flagged = decided.secret_answers
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id.in_(flagged), tasks.c.secret_answer_at.is_(None))
-            .values(secret_answer_at=now)
-        )
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id.not_in(flagged), tasks.c.secret_answer_at.is_not(None))
-            .values(secret_answer_at=None)
-        )
-        if statuses:
-            conn.execute(
-                update(tasks)
-                .where(tasks.c.id == bindparam("row_id"))
-                .values(derived_status=bindparam("derived"), at_risk=bindparam("risky")),
-                statuses,
-            )
-        if computed:
-            conn.execute(
-                update(documents)
-                .where(documents.c.id == bindparam("row_id"))
-                .values(
-                    computed_deadline=bindparam("due"),
-                    deadline_rule=bindparam("rule"),
-                    deadline_explanation=bindparam("why"),
-                ),
-                computed,
-            )
+    reconcile_queries.write_decisions(
+        engine, now, links, decided.secret_answers, statuses, computed
+    )

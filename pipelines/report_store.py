@@ -1,4 +1,5 @@
-"""Every store read of the periodic report, in one place (docs/domain.md §7).
+"""The periodic report's facts, assembled from the store's rows (docs/domain.md §7); the
+queries themselves are in ``store/report_queries.py``.
 
 * tasks: ``load_facts`` joins each task with its linked documents: received = the linked
   source document's ``received_at``; completion = the first linked response's ``issued_at``;
@@ -16,38 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from mappings.units import load_unit_table
 from pipelines import extensions, reconcile
 from pipelines.report_documents import AssignmentFacts, DocumentFacts
 from pipelines.report_tasks import DeadlineHistory, TaskFacts
 from schemas import LinkRole
-from store.tables import (
-    assignments,
-    directives,
-    documents,
-    secret_skips,
-    task_document_links,
-    tasks,
-    units,
-)
+from store import report_queries
 
 
 def load_facts(conn: Connection) -> list[TaskFacts]:
     """Every task, joined with the documents linked to it (earliest one per role)."""
-    linked = conn.execute(
-        select(
-            task_document_links.c.task_id,
-            task_document_links.c.role,
-            documents.c.system,
-            documents.c.source_id,
-            documents.c.received_at,
-            documents.c.issued_at,
-            documents.c.number,
-            documents.c.notation,
-        ).join(documents, documents.c.id == task_document_links.c.document_id)
-    ).all()
+    linked = report_queries.task_links(conn)
     directed = _first_directives(conn)
     received: dict[int, datetime | None] = {}
     assigned: dict[int, datetime | None] = {}
@@ -64,7 +46,7 @@ def load_facts(conn: Connection) -> list[TaskFacts]:
             if earlier is None or link.issued_at < earlier[0]:
                 responses[link.task_id] = (link.issued_at, f"{link.number}/{link.notation}")
     facts = []
-    for t in conn.execute(select(tasks)):
+    for t in report_queries.all_tasks(conn):
         issued, code = responses.get(t.id, (None, None))
         facts.append(
             TaskFacts(
@@ -87,10 +69,7 @@ def task_deadline_history(conn: Connection) -> dict[str, DeadlineHistory]:
     or whose original deadline differs from the one in force, was extended."""
     original_of = extensions.originals(conn)
     history: dict[str, DeadlineHistory] = {}
-    rows = conn.execute(
-        select(tasks.c.id, tasks.c.source_id, tasks.c.deadline, tasks.c.original_deadline,
-               tasks.c.extension_count)
-    )  # fmt: skip
+    rows = report_queries.task_deadlines(conn)
     for row in rows:
         original = original_of.get(row.id) or row.original_deadline
         extended = row.extension_count > 0 or (
@@ -104,14 +83,14 @@ def task_deadline_history(conn: Connection) -> dict[str, DeadlineHistory]:
 def load_documents(conn: Connection) -> list[DocumentFacts]:
     """Incoming documents with their handlers and answering document (outgoing documents are
     read only to find the answers)."""
-    docs = list(conn.execute(select(documents)))
+    docs = report_queries.all_documents(conn)
     incoming = [reconcile.doc_from_row(r) for r in docs if r.direction == "incoming"]
     outgoing = [reconcile.doc_from_row(r) for r in docs if r.direction == "outgoing"]
     # The same linking reconcile uses for tasks, so a document and its task agree on when
     # they were done; an ambiguous answer is no answer here either.
     answers, _ambiguous = reconcile._responses(outgoing, incoming)
     by_document: dict[tuple[str, str], list[AssignmentFacts]] = defaultdict(list)
-    for a in conn.execute(select(assignments)):
+    for a in report_queries.all_assignments(conn):
         by_document[(a.system, a.document_source_id)].append(
             AssignmentFacts(a.directive_source_id, a.unit_id, a.role, a.assigned_at)
         )
@@ -140,10 +119,7 @@ def load_documents(conn: Connection) -> list[DocumentFacts]:
 
 def _first_directives(conn: Connection) -> dict[tuple[str, str], datetime]:
     """(system, document source id) → when leadership first directed who handles it."""
-    query = select(
-        directives.c.system, directives.c.document_source_id, func.min(directives.c.created_at)
-    ).group_by(directives.c.system, directives.c.document_source_id)
-    return {(system, source): first for system, source, first in conn.execute(query)}
+    return report_queries.first_directives(conn)
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -152,12 +128,11 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def load_secret_skips(conn: Connection) -> list[tuple[str, object, int]]:
     """(unit id, day, count) rows; the unit id is "" when it could not be read."""
-    query = select(secret_skips.c.unit_id, secret_skips.c.day, secret_skips.c.count)
-    return [(r.unit_id, r.day, r.count) for r in conn.execute(query)]
+    return list(report_queries.secret_skip_counts(conn))
 
 
 def load_unit_names(conn: Connection) -> dict[str, str]:
     """Canonical unit id → name: the store's ``units`` table over the unit table file."""
     names = {unit.id: unit.name for unit in load_unit_table().units.values()}
-    names.update({r.id: r.name for r in conn.execute(select(units.c.id, units.c.name))})
+    names.update(report_queries.unit_names(conn))
     return names

@@ -1,4 +1,4 @@
-"""The derived status of a task at a reference time (DOMAIN.md section 5 table).
+"""The derived status of a task at a reference time (docs/domain.md §5 table).
 
 The bridge derives statuses from facts and never invents them:
 
@@ -53,7 +53,7 @@ def derive_status(
     *,
     whole_day: bool = False,
 ) -> DerivedStatus:
-    """The DOMAIN.md section 5 status at ``now``. All times must carry a UTC offset."""
+    """The docs/domain.md §5 status at ``now``. All times must carry a UTC offset."""
     _require_aware(deadline=deadline, completed_at=completed_at, now=now)
     limit = on_time_until(deadline, whole_day) if deadline is not None else None
     if completed_at is not None and completed_at <= now:
@@ -76,7 +76,7 @@ def assess_task(
     whole_day: bool = False,
 ) -> StatusAssessment:
     """The status and the at-risk flag: not completed and the deadline within the warning
-    window (DOMAIN.md section 5)."""
+    window (docs/domain.md §5)."""
     status = derive_status(deadline, completed_at, work_started, now, whole_day=whole_day)
     risky = (
         deadline is not None

@@ -2,7 +2,7 @@
 
 ``sync_system`` is the scheduled job: every stream of a system from its cursor. ``resync`` is
 the on-demand repair (a time range, or a list of source ids) and runs the same ingest path
-without moving the live cursor (DESIGN.md, "One transaction per page"). ``reread_rejected``
+without moving the live cursor (docs/design.md, "One transaction per page"). ``reread_rejected``
 gives rejected records a second read, so a page corrupted in transit heals by itself.
 """
 

@@ -1,6 +1,7 @@
 """Connectors built from settings, and the health check behind `bridge check`.
 
-Connectors know nothing of our settings (DESIGN.md: they import only connectors/http.py), so
+Connectors know nothing of our settings (docs/design.md, "Layout": they import only
+connectors/http.py), so
 this is where configuration meets them.
 """
 

@@ -1,6 +1,7 @@
 """The canonical model: one shape for documents, directives and tasks from every system.
 
-schemas import nothing else of the bridge (DESIGN.md), so every layer can depend on them.
+schemas import nothing else of the bridge (docs/design.md, "Layout"), so every layer can depend
+on them.
 """
 
 from schemas.base import CanonicalModel, Instant, Text, describe_validation_error, to_nfc

@@ -1,4 +1,4 @@
-"""Code lists of the canonical model (DOMAIN.md sections 3, 4, 5 and 9).
+"""Code lists of the canonical model (docs/domain.md §§3, 4, 5 and 9).
 
 Values are stable English identifiers (they are stored in the database and used in idempotency
 keys); each member also carries the Vietnamese term officials use, for reports and messages.
@@ -141,7 +141,7 @@ class Secrecy(_Labelled):
 
 
 class HandlerRole(_Labelled):
-    """Who a directive names (DOMAIN.md section 4)."""
+    """Who a directive names (docs/domain.md §4)."""
 
     MAIN = ("main", "Xử lý chính")
     COORDINATING = ("coordinating", "Phối hợp xử lý")
@@ -149,7 +149,7 @@ class HandlerRole(_Labelled):
 
 
 class TaskClass(_Labelled):
-    """The four task classes of DOMAIN.md section 5."""
+    """The four task classes of docs/domain.md §5."""
 
     DEADLINE_WITH_OUTPUT = ("deadline_with_output", "Có thời hạn, phải nộp sản phẩm/báo cáo")
     DEADLINE_NO_OUTPUT = ("deadline_no_output", "Có thời hạn, không phải nộp sản phẩm")
@@ -170,7 +170,7 @@ class TrackingStatus(_Labelled):
 
 
 class DerivedStatus(_Labelled):
-    """The status the bridge derives from facts (DOMAIN.md section 5 table). Never invented."""
+    """The status the bridge derives from facts (docs/domain.md §5 table). Never invented."""
 
     DONE_ON_TIME = ("done_on_time", "Hoàn thành đúng hạn")
     DONE_LATE = ("done_late", "Hoàn thành trễ hạn")

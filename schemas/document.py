@@ -1,4 +1,4 @@
-"""Documents, directives and assignments (DOMAIN.md sections 3 and 4)."""
+"""Documents, directives and assignments (docs/domain.md §§3 and 4)."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ class Assignment(CanonicalModel):
 
 
 def check_one_main_handler(assignments: list[Assignment]) -> None:
-    """A directive names exactly one main handler (DOMAIN.md section 4)."""
+    """A directive names exactly one main handler (docs/domain.md §4)."""
     mains = [a.unit_id for a in assignments if a.role is HandlerRole.MAIN]
     if len(mains) != 1:
         raise ValueError(f"a directive names exactly one main handler; found {len(mains)}: {mains}")

@@ -1,4 +1,4 @@
-"""Tracking-system tasks and what the bridge pushes back (DOMAIN.md section 5)."""
+"""Tracking-system tasks and what the bridge pushes back (docs/domain.md §5)."""
 
 from __future__ import annotations
 

@@ -358,7 +358,7 @@ class World:
             "signer_position": position,
             "competence": competence,
             "drafting_unit": unit,
-            # How the answer names what it answers varies (DOMAIN.md section 5).
+            # How the answer names what it answers varies (docs/domain.md §5).
             "replies_to_id": doc["id"] if fate.reference_mode == "id" else None,
             "replies_to_number_notation": (
                 doc["number_notation"] if fate.reference_mode in ("id", "number") else None
@@ -419,7 +419,7 @@ def signer(rng: random.Random, issuer: catalog.Issuer) -> tuple[str, str, str]:
 
 
 def stated_deadline(rng: random.Random, arrival: int) -> tuple[str, int]:
-    """A deadline phrase of DOMAIN.md sections 4 and 6 and the instant it means."""
+    """A deadline phrase of docs/domain.md §§4 and 6 and the instant it means."""
     target = local_date(add_working_days(arrival, rng.randint(4, 12)))
     form = rng.randrange(5)
     if form == 0:  # "trước ngày D": the end of the last working day before D

@@ -5,7 +5,7 @@ from; ``source_id`` is its id in that system. Unit ids are soft references (no f
 because records routinely arrive before the unit table knows a renamed or new unit, and a
 record must never be rejected for that alone.
 
-No table has a column for secrecy: secret documents are never stored (DOMAIN.md section 3);
+No table has a column for secrecy: secret documents are never stored (docs/domain.md §3);
 only ``secret_skips`` counts them.
 """
 

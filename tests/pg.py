@@ -1,8 +1,8 @@
 """A throwaway PostgreSQL cluster for the tests: initdb, start on a free loopback port, stop.
 
 initdb refuses to run as root, so as root the cluster is created and run as the `postgres`
-user (DESIGN.md). The cluster trusts local connections and runs with fsync off: it holds only
-test data and is deleted afterwards.
+user (docs/design.md, "Dependencies"). The cluster trusts local connections and runs with fsync
+off: it holds only test data and is deleted afterwards.
 """
 
 from __future__ import annotations

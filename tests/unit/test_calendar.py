@@ -1,4 +1,4 @@
-"""The working-day calendar against real Vietnamese public-sector dates (DOMAIN.md section 6)."""
+"""The working-day calendar against real Vietnamese public-sector dates (docs/domain.md §6)."""
 
 from __future__ import annotations
 

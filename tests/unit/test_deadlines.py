@@ -1,4 +1,4 @@
-"""The deadline rules of DOMAIN.md section 6, with real dates around Tết and the swaps."""
+"""The deadline rules of docs/domain.md §6, with real dates around Tết and the swaps."""
 
 from __future__ import annotations
 
@@ -365,7 +365,7 @@ def test_at_risk_window_is_configurable():
     assert at_risk(vn(2024, 2, 15, 17), vn(2024, 2, 6, 10), DeadlinePolicy(at_risk_working_days=2))
 
 
-# --- properties (DOMAIN.md section 6) ------------------------------------------------------
+# --- properties (docs/domain.md §6) ------------------------------------------------------
 
 # From mid-January 2023, so that the milestone before an early deadline stays in the range.
 receipts = st.datetimes(min_value=datetime(2023, 1, 15), max_value=datetime(2026, 10, 31)).map(

@@ -50,8 +50,8 @@ def test_a_malformed_document_id_is_refused_with_its_text(bad):
 
 
 def test_every_decree_30_type_abbreviation_is_known():
-    # DOMAIN.md section 3, Decree 30/2020 Appendix III, plus copies and older archive forms.
-    listed = (  # noqa: SIM905 - the list as DOMAIN.md prints it
+    # docs/domain.md §3, Decree 30/2020 Appendix III, plus copies and older archive forms.
+    listed = (  # noqa: SIM905 - the list as docs/domain.md §3 prints it
         "NQ QĐ CT QC QyĐ TC TB HD CTr KH PA ĐA DA BC BB TTr HĐ CĐ BGN BTT GUQ GM GGT GNP "
         "PG PC PB SY TrS SL GN TTh UQ NP"
     ).split()

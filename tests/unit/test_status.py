@@ -1,4 +1,4 @@
-"""The derived status table of DOMAIN.md section 5, at a reference time."""
+"""The derived status table of docs/domain.md §5, at a reference time."""
 
 from __future__ import annotations
 
