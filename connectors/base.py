@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from connectors.http import RawPage
@@ -129,4 +130,4 @@ class SystemSpec:
     role: Role
     connector: type
     settings_model: type
-    mappings_dir: Any = None  # a pathlib.Path, for systems registered from outside
+    mappings_dir: Path | None = None  # for systems registered from outside the package

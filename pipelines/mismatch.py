@@ -30,6 +30,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, select
 
+from connectors import registry
 from pipelines import reconcile
 from pipelines.calendar import LOCAL_TZ
 from pipelines.report import TaskFacts, check_unit, load_facts, load_unit_names, unit_name
@@ -218,7 +219,10 @@ def load_completions(conn: Connection) -> dict[str, OutboxRow]:
     """The latest completion outbox row of each task (by source id)."""
     query = (
         select(outbox.c.target_id, outbox.c.state, outbox.c.last_error, outbox.c.updated_at)
-        .where(outbox.c.operation == COMPLETION, outbox.c.target_system == "tracking")
+        .where(
+            outbox.c.operation == COMPLETION,
+            outbox.c.target_system == registry.tracking_system(),
+        )
         .order_by(outbox.c.id)
     )
     return {

@@ -503,7 +503,7 @@ def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
     with engine.connect() as conn:
         rows = conn.execute(
             select(source_records.c.source_id, source_records.c.payload).where(
-                source_records.c.system == "tracking",
+                source_records.c.system == registry.tracking_system(),
                 source_records.c.stream == "tasks",
                 source_records.c.source_id.in_(list(warnings)),
             )
