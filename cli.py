@@ -114,6 +114,17 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(days=args.days, size=args.size)
 
 
+def _system_names() -> tuple[str, ...]:
+    """The registered systems (connectors/registry.py): the CLI's choices."""
+    from connectors import registry
+
+    return registry.names()
+
+
+def _example_variable() -> str:
+    return f"BRIDGE_{_system_names()[0].upper()}__BASE_URL"
+
+
 # --- bridge check --------------------------------------------------------------------------
 
 
@@ -121,7 +132,7 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check", help="connect to each configured system, authenticate and read one page"
     )
-    p.add_argument("systems", nargs="*", metavar="SYSTEM", help="ioffice, idesk, tracking")
+    p.add_argument("systems", nargs="*", metavar="SYSTEM", help=", ".join(_system_names()))
     p.set_defaults(func=_run_check)
 
 
@@ -133,7 +144,7 @@ def _run_check(args: argparse.Namespace) -> int:
     names = args.systems or systems.configured_systems(settings)
     if not names:
         raise UsageError(
-            "no system is configured: set e.g. BRIDGE_IOFFICE__BASE_URL (see `bridge config`)"
+            f"no system is configured: set e.g. {_example_variable()} (see `bridge config`)"
         )
     results = [systems.check_system(settings, name) for name in names]
     results.append(systems.check_calendar(settings))
@@ -180,7 +191,7 @@ def _run_sync(args: argparse.Namespace) -> int:
     settings = load_settings()
     names = args.systems or systems.configured_systems(settings)
     if not names:
-        raise UsageError("no system is configured: set e.g. BRIDGE_IOFFICE__BASE_URL")
+        raise UsageError(f"no system is configured: set e.g. {_example_variable()}")
     database.upgrade(settings.effective_database_url)
     engine = database.connect(settings.effective_database_url)
     catalog = sync.Catalog.load()
@@ -218,7 +229,7 @@ def _reconcile_and_report(engine, settings) -> None:  # type: ignore[no-untyped-
 
 def _add_resync(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("resync", help="read a time range or some records again (cursor stays)")
-    p.add_argument("--system", required=True, choices=["ioffice", "idesk", "tracking"])
+    p.add_argument("--system", required=True, choices=_system_names())
     p.add_argument("--stream", help="incoming, outgoing, directives or tasks (default: all)")
     p.add_argument("--since", help="ISO 8601 change time to start from, e.g. 2024-02-01T00:00")
     p.add_argument("--until", help="ISO 8601 change time to stop after")
@@ -577,7 +588,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _add_simulate(sub: argparse._SubParsersAction) -> None:
     sub.add_parser(
         "simulate",
-        help="start the simulated iOffice, iDesk and tracking servers on loopback",
+        help="start the simulated e-office and tracking servers on loopback",
         add_help=False,  # the simulators' own parser prints the options
     )
     # No func: main() hands everything after "simulate" to the simulators' own parser.
@@ -595,7 +606,7 @@ def _run_simulate(argv: Sequence[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bridge",
-        description="Sync between e-office systems (iOffice, iDesk) and the task-tracking system.",
+        description="Sync between e-office systems and the task-tracking system.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (

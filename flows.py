@@ -14,7 +14,7 @@ shows the officials who watch it (artifact text is Vietnamese, logs are English)
   before the run are listed again but do not fail every run after them.
 
 Calls to an external system run inside the Prefect global concurrency limit named after that
-system (``concurrency("ioffice", occupy=1, strict=True)``); bridge/serve.py creates the limits
+system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creates the limits
 before serving. The deployments and their schedules are in bridge/serve.py.
 """
 
@@ -40,6 +40,7 @@ from prefect.states import Completed, Failed, State
 from sqlalchemy import Engine, or_, select, text
 
 from bridge.settings import BridgeSettings, display_database_url, load_settings
+from connectors import registry
 from pipelines import due, extensions, push, reconcile, sync, systems
 from pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from pipelines.ingest import RunCounts
@@ -47,13 +48,12 @@ from store import database, queries
 from store.queries import Failure
 from store.tables import documents, tasks
 
-SystemName = Literal["ioffice", "idesk", "tracking"]
+# The registered systems (connectors/registry.py): the choices of the flows' forms.
+SystemName = Literal[registry.names()]  # type: ignore[valid-type]
 ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
 
 SYSTEM_LABELS = {
-    "ioffice": "iOffice",
-    "idesk": "iDesk",
-    "tracking": "Theo dõi nhiệm vụ",
+    **{spec.name: spec.label for spec in registry.specs()},
     "store": "Kho dữ liệu",
     "calendar": "Lịch ngày làm việc",
 }

@@ -1,6 +1,7 @@
 """`make demo`: the main job end to end against the simulators, printed for a person.
 
-Starts the simulators for a deployment of iOffice and the tracking system, runs the
+Starts the simulators for a deployment of one e-office system and the tracking system (the
+first of each role in connectors/registry.py), runs the
 ``sync-system`` Prefect flow of each (sync → reconcile → push) every two simulated hours
 through ten simulated days, and prints what was synced, which late marks were prevented and
 what failed. The flows run against Prefect's ephemeral API (no server to start); they read
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bridge.settings import load_settings
+from connectors import registry
 from store import database, queries, summary
 from store.outbox import done_counts_by_operation
 
@@ -50,7 +52,11 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
         logging.getLogger("prefect").setLevel(logging.WARNING)
         serve.ensure_concurrency_limits(DEMO_SYSTEMS, limit=2)
         start = datetime.fromisoformat(sim.now())
-        print(f"  iOffice {sim.ioffice_url}   tracking {sim.tracking_url}   clock {sim.now()}")
+        addresses = "   ".join(
+            f"{registry.label(name)} {sim.client_settings(name)['base_url']}"
+            for name in DEMO_SYSTEMS
+        )
+        print(f"  {addresses}   clock {sim.now()}")
 
         print("\nFirst sync (the backlog), through the sync-system flow of each system:")
         _cycle(sim, flows, engine, verbose=True)
@@ -72,22 +78,20 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
     return 0
 
 
-DEMO_SYSTEMS = ("ioffice", "tracking")
+# One e-office system and the tracking system: the first registered of each role.
+DEMO_SYSTEMS = (registry.document_systems()[0], registry.tracking_system())
 
 
 def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
     """The flows read their settings like any deployment: from the environment."""
-    os.environ.update(
-        BRIDGE_DATABASE_URL=url,
-        BRIDGE_IOFFICE__BASE_URL=sim.ioffice_url,
-        BRIDGE_IOFFICE__USERNAME=sim.ioffice_credentials["username"],
-        BRIDGE_IOFFICE__PASSWORD=sim.ioffice_credentials["password"],
-        BRIDGE_TRACKING__BASE_URL=sim.tracking_url,
-        BRIDGE_TRACKING__TOKEN_URL=sim.token_url,
-        BRIDGE_TRACKING__CLIENT_ID=sim.tracking_credentials["client_id"],
-        BRIDGE_TRACKING__CLIENT_SECRET=sim.tracking_credentials["client_secret"],
-    )
-    os.environ.pop("BRIDGE_IDESK__BASE_URL", None)  # this deployment has no iDesk
+    os.environ["BRIDGE_DATABASE_URL"] = url
+    for name in registry.names():
+        prefix = f"BRIDGE_{name.upper()}__"
+        if name in DEMO_SYSTEMS:
+            for key, value in sim.client_settings(name).items():
+                os.environ[prefix + key.upper()] = value
+        else:
+            os.environ.pop(prefix + "BASE_URL", None)  # not part of this deployment
     # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
     # is not enough on a busy 2-core machine (seen in CI).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -171,7 +175,8 @@ def _print_outcome(sim, engine, start: datetime, totals: dict[str, int]) -> None
           f"{prevented}")  # fmt: skip
     print(f"  late despite a timely response (issued after the last run before the deadline): "
           f"{marked_anyway}")  # fmt: skip
-    print(f"  processing deadlines written back to iOffice: {totals['deadlines']}")
+    print(f"  processing deadlines written back to {registry.label(DEMO_SYSTEMS[0])}: "
+          f"{totals['deadlines']}")  # fmt: skip
     print(f"  failures: {len(failures)} (dead letters and dead pushes; see `bridge failures`)")
     print(f"  tasks answered by a secret document, not pushed: {answered_secretly} (to report "
           "through the secret channel; listed as S<id> in `bridge failures`)")  # fmt: skip

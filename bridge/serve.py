@@ -167,7 +167,7 @@ def serve_deployments(settings: BridgeSettings | None = None) -> int:
     from prefect import serve
     from prefect.settings import PREFECT_API_URL
 
-    from pipelines.systems import SYSTEMS, configured_systems
+    from pipelines.systems import configured_systems, known_systems
     from store import database
 
     settings = settings or load_settings()
@@ -184,7 +184,7 @@ def serve_deployments(settings: BridgeSettings | None = None) -> int:
                     "on-demand flows are served")  # fmt: skip
     # Limits for every system, configured or not, so that a system configured later on one
     # machine finds its limit already there.
-    created = ensure_concurrency_limits(SYSTEMS, settings.schedules.calls_per_system)
+    created = ensure_concurrency_limits(known_systems(), settings.schedules.calls_per_system)
     if created:
         print(f"created concurrency limits {', '.join(created)} "
               f"({settings.schedules.calls_per_system} calls each)")  # fmt: skip

@@ -1,12 +1,15 @@
 """Settings: environment variables over an optional TOML config file over safe defaults.
 
 Precedence (highest first): ``BRIDGE_*`` environment variables (nested with ``__``, e.g.
-``BRIDGE_IOFFICE__PASSWORD``), then the config file named by ``BRIDGE_CONFIG`` (default
+``BRIDGE_<SYSTEM>__PASSWORD``), then the config file named by ``BRIDGE_CONFIG`` (default
 ``bridge.toml`` in the working directory, if present), then the defaults below. Every password,
 token and client secret is a ``SecretStr``: it prints as ``**********`` and only the connector
 that sends it calls ``get_secret_value()``. A validation error never shows the value it refused
 (``hide_input_in_errors``: the offending value may be a password), only the field and the
 problem; addresses are refused when they carry credentials, and shown without them.
+
+Each registered system (``connectors/registry.py``) has its section, named after it and typed
+by the settings model it declares, so adding a system adds its section here without an edit.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +28,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 from sqlalchemy.engine import make_url
+
+from connectors import registry
+from connectors.system_settings import SystemSettings, url_without_userinfo
+
+__all__ = ["BridgeSettings", "SystemSettings", "load_settings", "url_without_userinfo"]
 
 DEFAULT_VAR_DIR = Path("var")
 MASK = "**********"
@@ -47,75 +54,6 @@ class HttpSettings(BaseModel):
         if value is not None and not value.is_file():
             raise ValueError(f"CA bundle {value} does not exist or is not a file")
         return value
-
-
-def url_without_userinfo(url: str) -> str:
-    """``url`` safe to print: any ``user:password@`` removed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unreadable URL)"
-    host = parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=host).geturl()
-
-
-def _http_url(value: str | None, field: str) -> str | None:
-    if not value:
-        return value
-    shown = url_without_userinfo(value)
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        raise ValueError(f"{field} is not a URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{field} {shown} is not an http(s) URL with a host")
-    if "@" in parts.netloc:
-        raise ValueError(
-            f"{field} {shown} must not carry credentials (user:password@); "
-            "set username and password (or client_id and client_secret) instead"
-        )
-    return value
-
-
-class SystemSettings(BaseModel):
-    """One external system's address, credentials and answer limits. Disabled until it has a
-    base URL."""
-
-    # Also when built on its own: the refused value may be a password.
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-    base_url: str | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-    max_body_mb: float = Field(
-        default=50.0, gt=0, le=1024, description="largest answer read from the system (MB)"
-    )
-    request_deadline_s: float = Field(
-        default=60.0, gt=0, description="longest one request may take, answer included"
-    )
-    max_json_depth: int = Field(default=64, ge=2, le=512)
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url_is_http(cls, value: str | None) -> str | None:
-        return _http_url(value, "base_url")
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.base_url)
-
-
-class TrackingSettings(SystemSettings):
-    """The tracking system, optionally reached through LGSP's OAuth2 client-credentials token."""
-
-    token_url: str | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-
-    @field_validator("token_url")
-    @classmethod
-    def _token_url_is_http(cls, value: str | None) -> str | None:
-        return _http_url(value, "token_url")
 
 
 class AtRiskSettings(BaseModel):
@@ -266,7 +204,9 @@ class CalendarSettings(BaseModel):
     )  # fmt: skip
 
 
-class BridgeSettings(BaseSettings):
+class _CommonSettings(BaseSettings):
+    """Every setting but the systems' sections."""
+
     model_config = SettingsConfigDict(
         env_prefix="BRIDGE_",
         env_nested_delimiter="__",
@@ -287,9 +227,6 @@ class BridgeSettings(BaseSettings):
     agency_organ_id: str = "000.00.31.H41"
     timezone: str = "Asia/Ho_Chi_Minh"
     http: HttpSettings = HttpSettings()
-    ioffice: SystemSettings = SystemSettings()
-    idesk: SystemSettings = SystemSettings()
-    tracking: TrackingSettings = TrackingSettings()
     outbox_max_attempts: int = Field(default=8, ge=1)
     schedules: ScheduleSettings = ScheduleSettings()
     reports: ReportSettings = ReportSettings()
@@ -364,6 +301,30 @@ def config_file_path() -> Path | None:
     return default if default.is_file() else None
 
 
+def _with_sections(base: type[BaseSettings], names: tuple[str, ...]) -> Any:
+    sections: dict[str, Any] = {}
+    for name in names:
+        model = registry.get(name).settings_model
+        sections[name] = (model, Field(default_factory=model))
+    return create_model("BridgeSettings", __base__=base, __module__=__name__, **sections)
+
+
+# One section per system registered when the settings are first imported; a system
+# registered later (``registry.register``) gets a subclass with its section too, built by
+# ``settings_model``.
+BridgeSettings = _with_sections(_CommonSettings, registry.names())
+_models: dict[tuple[str, ...], Any] = {registry.names(): BridgeSettings}
+
+
+def settings_model() -> type[BridgeSettings]:
+    """The settings class with a section for every system registered now."""
+    names = registry.names()
+    if names not in _models:
+        extra = tuple(name for name in names if name not in BridgeSettings.model_fields)
+        _models[names] = _with_sections(BridgeSettings, extra)
+    return _models[names]
+
+
 def load_settings(**overrides: Any) -> BridgeSettings:
     """Read the settings; keyword arguments override everything (used by tests and the demo)."""
-    return BridgeSettings(**overrides)
+    return settings_model()(**overrides)

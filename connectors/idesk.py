@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
     BodyLimits,
     RawPage,
@@ -20,6 +21,7 @@ from connectors.http import (
     register_basic_auth,
 )
 from connectors.soap import SoapClient
+from connectors.system_settings import SystemSettings, secret
 
 SYSTEM = "idesk"
 
@@ -35,6 +37,20 @@ class IDeskConnector:
     system = SYSTEM
     wire_format = "xml"  # what its writes are encoded as (push checks text against it)
     streams = tuple(STREAM_OPERATIONS)
+    capabilities = Capabilities(
+        read_one=frozenset({"incoming"}),  # iDesk has no single-record call for the others
+        writes=frozenset({"set_processing_deadline"}),
+        read_back={
+            "set_processing_deadline": ReadBack(
+                "incoming", "document_id", ("ProcessingDeadline",), "deadline"
+            )
+        },
+    )
+
+    @classmethod
+    def from_settings(cls, section: SystemSettings, **connection: Any) -> IDeskConnector:
+        return cls(section.base_url or "", section.username or "", secret(section.password),
+                   **connection)  # fmt: skip
 
     def __init__(
         self,
@@ -69,6 +85,11 @@ class IDeskConnector:
 
     def get(self, document_id: str) -> dict[str, Any]:
         return self.soap.call("GetDocument", record=str(document_id), Id=document_id)
+
+    def read_one(self, stream: str, source_id: str) -> dict[str, Any]:
+        if stream not in self.capabilities.read_one:
+            raise UnreadableOneByOne(SYSTEM, stream)
+        return self.get(source_id)
 
     def set_processing_deadline(
         self, document_id: str, deadline: date, idempotency_key: str

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from connectors.base import Capabilities, ReadBack
 from connectors.http import (
     AuthError,
     BadRecord,
@@ -30,6 +31,7 @@ from connectors.http import (
     register_secret,
     token_from_answer,
 )
+from connectors.system_settings import SystemSettings, secret
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,19 @@ class IOfficeConnector:
     system = SYSTEM
     wire_format = "json"  # what its writes are encoded as (push checks text against it)
     streams = tuple(STREAM_PATHS)
+    capabilities = Capabilities(
+        read_one=frozenset(STREAM_PATHS),
+        writes=frozenset({"set_processing_deadline"}),
+        # A deadline set shows in the document's hạn xử lý (a date, maybe with a time).
+        read_back={
+            "set_processing_deadline": ReadBack("incoming", "document_id", ("hanXuLy",), "deadline")
+        },
+    )
+
+    @classmethod
+    def from_settings(cls, section: SystemSettings, **connection: Any) -> IOfficeConnector:
+        return cls(section.base_url or "", section.username or "", secret(section.password),
+                   **connection)  # fmt: skip
 
     def __init__(
         self,
@@ -225,6 +240,9 @@ class IOfficeConnector:
         segment = STREAM_PATHS[stream]
         return self._call("GET", f"/qlvb/api/{segment}/{record_id}",
                           operation=f"get {stream}", record=str(record_id))  # fmt: skip
+
+    def read_one(self, stream: str, source_id: str | int) -> dict[str, Any]:
+        return self.get(stream, source_id)
 
     def activity_log(self, document_id: str | int) -> list[dict[str, Any]]:
         data = self._call("GET", f"/qlvb/api/van-ban-den/{document_id}/nhat-ky",

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr, field_validator
+
+from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
     BodyLimits,
     HttpClient,
@@ -22,8 +25,22 @@ from connectors.http import (
     token_from_answer,
 )
 from connectors.soap import SoapClient
+from connectors.system_settings import SystemSettings, http_url, secret
 
 SYSTEM = "tracking"
+
+
+class TrackingSettings(SystemSettings):
+    """The tracking system, optionally reached through LGSP's OAuth2 client-credentials token."""
+
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url_is_http(cls, value: str | None) -> str | None:
+        return http_url(value, "token_url")
 
 
 class LgspToken:
@@ -57,6 +74,20 @@ class TrackingConnector:
     system = SYSTEM
     wire_format = "xml"  # what its writes are encoded as (push checks text against it)
     streams = ("tasks",)
+    capabilities = Capabilities(
+        read_one=frozenset({"tasks"}),
+        writes=frozenset({"report_completion", "report_progress", "request_extension"}),
+        # Progress and extension requests have no stable read-back beyond the write's answer.
+        read_back={"report_completion": ReadBack("tasks", "task_id", ("Completion",))},
+    )
+
+    @classmethod
+    def from_settings(cls, section: TrackingSettings, **connection: Any) -> TrackingConnector:
+        token = None
+        if section.token_url:  # LGSP's token answers are bounded by the same limits
+            token = LgspToken(section.token_url, section.client_id or "",
+                              secret(section.client_secret), **connection)  # fmt: skip
+        return cls(section.base_url or "", token=token, **connection)
 
     def __init__(
         self,
@@ -96,6 +127,11 @@ class TrackingConnector:
         return result.get("Task", result) if isinstance(result, dict) else result
 
     # --- writes (each with its idempotency key) -----------------------------------------
+
+    def read_one(self, stream: str, source_id: str) -> dict[str, Any]:
+        if stream not in self.capabilities.read_one:
+            raise UnreadableOneByOne(SYSTEM, stream)
+        return self.get_task(source_id)
 
     def report_progress(
         self, task_id: str, idempotency_key: str, text: str, percent: int, reported_at: datetime

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -354,10 +355,15 @@ def _codes(raw: Any, where: _Locator) -> dict[str, dict[str, str]]:
     return codes
 
 
-def load_mappings(directory: Path = MAPPINGS_DIR) -> dict[tuple[str, str], StreamMapping]:
-    """Every ``<system>/<stream>.toml`` under ``directory``, validated, by (system, stream)."""
+def load_mappings(
+    directory: Path = MAPPINGS_DIR, extra_dirs: Iterable[Path] = ()
+) -> dict[tuple[str, str], StreamMapping]:
+    """Every ``<system>/<stream>.toml`` under ``directory`` and then under each of
+    ``extra_dirs`` (the mapping files of systems registered from outside the package),
+    validated, by (system, stream). A stream mapped twice is an error naming both files."""
     mappings: dict[tuple[str, str], StreamMapping] = {}
-    for path in sorted(directory.glob("*/*.toml")):
+    paths = [path for root in (directory, *extra_dirs) for path in sorted(root.glob("*/*.toml"))]
+    for path in paths:
         if path.parent.name == "calendar":
             continue
         mapping = load_mapping_file(path)

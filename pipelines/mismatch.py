@@ -30,6 +30,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine
 
+from connectors import registry
 from pipelines import reconcile
 from pipelines.calendar import LOCAL_TZ
 from pipelines.report import TaskFacts, check_unit, load_facts, load_unit_names, unit_name
@@ -216,7 +217,7 @@ def mismatch_table(mismatches: Iterable[Mismatch]) -> list[dict[str, str]]:
 
 def load_completions(conn: Connection) -> dict[str, OutboxRow]:
     """The latest completion outbox row of each task (by source id)."""
-    rows = outbox.latest_rows_by_target(conn, COMPLETION, "tracking")
+    rows = outbox.latest_rows_by_target(conn, COMPLETION, registry.tracking_system())
     return {target: OutboxRow(r.state, r.last_error, r.updated_at) for target, r in rows.items()}
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from connectors import registry
 from connectors.http import (
     AuthError,
     ConnectorError,
@@ -99,7 +100,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _already_there(error: ConnectorError) -> bool:
-    """iOffice answers HTTP 409 DEADLINE_EXISTS when someone set the deadline first."""
+    """A target answers an error naming one of ``ALREADY_THERE`` (HTTP 409 DEADLINE_EXISTS
+    from an e-office system) when someone made the change first."""
     return any(code in str(error) for code in ALREADY_THERE)
 
 
@@ -124,25 +126,34 @@ def _transient(error: ConnectorError) -> bool:
 
 
 def confirm(row: ClaimedRow, connector: Any) -> None:
-    """Read the target back; raise ``NotConfirmed`` unless the change is visible there."""
+    """Read the target back as its connector declares (``Capabilities.read_back``); raise
+    ``NotConfirmed`` unless the change is visible there. An operation without a declared
+    read-back (progress, extension requests) is confirmed by the write's own answer."""
+    check = connector.capabilities.read_back.get(row.operation)
+    if check is None:
+        return
     p = row.payload
-    if row.operation == "report_completion":
-        task = connector.get_task(p["task_id"])
-        if not task.get("Completion"):
-            raise NotConfirmed(row.target_system, "confirm completion", "no completion recorded",
-                               record=p["task_id"])  # fmt: skip
-    elif row.operation == "set_processing_deadline":
-        document = (
-            connector.get("incoming", p["document_id"])
-            if row.target_system == "ioffice"
-            else connector.get(p["document_id"])
-        )
-        stored = document.get("hanXuLy") or document.get("ProcessingDeadline")
-        if stored is None or str(stored)[:10] != p["deadline"]:
-            raise NotConfirmed(row.target_system, "confirm deadline",
-                               f"deadline reads {stored!r}, wanted {p['deadline']}",
-                               record=str(p["document_id"]))  # fmt: skip
-    # Progress and extension requests have no stable read-back beyond the write's own answer.
+    record_id = p.get(check.record_field)
+    record = connector.read_one(check.stream, record_id)
+    stored = next((value for path in check.fields if (value := _dig(record, path))), None)
+    if check.expected is None:
+        if not stored:
+            raise NotConfirmed(row.target_system, f"confirm {row.operation}",
+                               "the change does not read back", record=str(record_id))  # fmt: skip
+        return
+    wanted = str(p.get(check.expected))
+    if stored is None or not str(stored).startswith(wanted):
+        raise NotConfirmed(row.target_system, f"confirm {row.operation}",
+                           f"{check.expected} reads {stored!r}, wanted {wanted}",
+                           record=str(record_id))  # fmt: skip
+
+
+def _dig(record: Any, path: str) -> Any:
+    for step in path.split("."):
+        if not isinstance(record, Mapping):
+            return None
+        record = record.get(step)
+    return record
 
 
 # --- holding claims -------------------------------------------------------------------------
@@ -327,7 +338,6 @@ _DESCRIPTIONS = {
     "request_extension": "Xin gia hạn nhiệm vụ {task_id} đến {proposed}: {reason}",
     "set_processing_deadline": "Đặt hạn xử lý {deadline} cho văn bản đến {document_id}",
 }
-_SYSTEM_NAMES = {"tracking": "Hệ thống theo dõi nhiệm vụ", "ioffice": "iOffice", "idesk": "iDesk"}
 
 
 def describe(operation: str, target_system: str, payload: Mapping[str, Any]) -> str:
@@ -340,7 +350,7 @@ def describe(operation: str, target_system: str, payload: Mapping[str, Any]) -> 
         "proposed": str(payload.get("proposed_deadline", "?"))[:16].replace("T", " "),
     }
     template = _DESCRIPTIONS.get(operation, operation + " {target}")
-    target = _SYSTEM_NAMES.get(target_system, target_system)
+    target = registry.label(target_system)
     return f"[{target}] " + template.format_map(_Default(fields))
 
 

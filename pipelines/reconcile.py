@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from connectors import registry
 from pipelines import due, extensions
 from pipelines.reconcile_plan import (  # noqa: F401 - re-exported, where callers find them
     AtRiskActions,
@@ -154,7 +155,9 @@ def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
     warnings = {item.target_id: item for item in outbox if item.operation == "report_progress"}
     if not warnings:
         return
-    payloads = reconcile_queries.tracking_task_payloads(engine, warnings)
+    payloads = reconcile_queries.tracking_task_payloads(
+        engine, warnings, registry.tracking_system()
+    )
     for source_id, payload in payloads.items():
         progress = (payload or {}).get("Progress") or {}
         percent = str(progress.get("Percent") or "0")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from connectors import registry
 from pipelines import deadlines
 from pipelines.calendar import (
     LOCAL_TZ,
@@ -201,7 +202,7 @@ def plan(
     for task in task_rows:
         gap = _calendar_gap(task, now, actions)
         if gap is not None:  # this task fails; every other one goes on (docs/domain.md §6)
-            result.failures.append(("tracking", task.source_id, gap))
+            result.failures.append((registry.tracking_system(), task.source_id, gap))
             continue
         key = _document_key(task.source_document_id) if task.source_document_id else None
         sources = by_key.get(key, []) if key else []
@@ -315,7 +316,7 @@ def _at_risk_items(task: TaskRow, now: datetime, actions: AtRiskActions) -> list
         items.append(
             OutboxItem(
                 idempotency_key=f"warning:{task.source_id}:{stamp}",
-                target_system="tracking",
+                target_system=registry.tracking_system(),
                 operation="report_progress",
                 target_id=task.source_id,
                 payload={
@@ -338,7 +339,7 @@ def _at_risk_items(task: TaskRow, now: datetime, actions: AtRiskActions) -> list
         items.append(
             OutboxItem(
                 idempotency_key=f"extension:{task.source_id}:{stamp}",
-                target_system="tracking",
+                target_system=registry.tracking_system(),
                 operation="request_extension",
                 target_id=task.source_id,
                 payload={
@@ -358,7 +359,7 @@ def _completion(task: TaskRow, response: Doc) -> OutboxItem:
     issued = response.issued_at.isoformat() if response.issued_at else None
     return OutboxItem(
         idempotency_key=f"completion:{task.source_id}:{response.system}:{response.source_id}",
-        target_system="tracking",
+        target_system=registry.tracking_system(),
         operation="report_completion",
         target_id=task.source_id,
         payload={

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from connectors import registry
 from connectors.http import ConnectorError, RawPage
 from mappings.loader import StreamMapping, load_mappings
 from mappings.units import UnitTable, load_unit_table
@@ -34,7 +35,8 @@ class Catalog:
 
     @classmethod
     def load(cls) -> Catalog:
-        return cls(load_mappings(), load_unit_table())
+        """The packaged mapping files and those of every system registered from outside."""
+        return cls(load_mappings(extra_dirs=registry.mapping_dirs()), load_unit_table())
 
     def streams_of(self, system: str) -> list[str]:
         return [stream for (name, stream) in self.mappings if name == system]
@@ -121,8 +123,8 @@ def reread_rejected(
     The live cursor does not move."""
     results: dict[str, RunCounts] = {}
     for stream in catalog.streams_of(connector.system):
-        if connector.system == "idesk" and stream != "incoming":
-            continue  # iDesk has no single-record read for these streams: resync a range
+        if stream not in connector.capabilities.read_one:
+            continue  # no single-record read for this stream: a resync of a range repairs it
         ids = queries.open_dead_letter_ids(engine, connector.system, stream, limit)
         if not ids:
             continue
@@ -145,14 +147,14 @@ def reread_rejected(
 
 
 def fetch_one(connector: Connector, stream: str, source_id: str) -> dict:
-    """One record by its id, whichever way the system names that call."""
-    if connector.system == "ioffice":
-        return connector.get(stream, source_id)
-    if connector.system == "tracking":
-        return connector.get_task(source_id)
-    if stream != "incoming":
-        raise ValueError(f"iDesk reads single records of 'incoming' only, not {stream!r}")
-    return connector.get(source_id)
+    """One record by its id; ``ValueError`` for a stream the system cannot read one by one."""
+    if stream not in connector.capabilities.read_one:
+        raise ValueError(
+            f"{connector.system} reads single records of "
+            f"{', '.join(sorted(connector.capabilities.read_one)) or 'no stream'} only, "
+            f"not {stream!r}"
+        )
+    return connector.read_one(stream, source_id)
 
 
 def _until(pages: Iterable[RawPage], until: str | None) -> Iterator[RawPage]:

@@ -1,8 +1,8 @@
 """Connectors built from settings, and the health check behind `bridge check`.
 
-Connectors know nothing of our settings (docs/design.md, "Layout": they import only
-connectors/http.py), so
-this is where configuration meets them.
+Connectors know nothing of our settings (docs/design.md: they import only what
+``connectors/`` holds), so this is where configuration meets them: each registered system's
+section (``connectors/registry.py``) goes to its connector class's ``from_settings``.
 """
 
 from __future__ import annotations
@@ -11,22 +11,20 @@ import time
 from dataclasses import dataclass
 
 from bridge.settings import BridgeSettings, SystemSettings
+from connectors import registry
+from connectors.base import Connector
 from connectors.http import BodyLimits, ConnectorError, RetryPolicy, Timeouts
-from connectors.idesk import IDeskConnector
-from connectors.ioffice import IOfficeConnector
-from connectors.tracking import LgspToken, TrackingConnector
 
-SYSTEMS = ("ioffice", "idesk", "tracking")
-
-Connector = IOfficeConnector | IDeskConnector | TrackingConnector
+__all__ = ["Connector", "NotConfigured", "build_connector", "configured_systems", "known_systems"]
 
 
 class NotConfigured(ValueError):
     """A system was asked for that has no address in the settings."""
 
 
-def _secret(value) -> str:  # type: ignore[no-untyped-def]
-    return value.get_secret_value() if value is not None else ""
+def known_systems() -> tuple[str, ...]:
+    """Every registered system, configured or not."""
+    return registry.names()
 
 
 def _limits(cfg: SystemSettings) -> BodyLimits:
@@ -38,37 +36,29 @@ def _limits(cfg: SystemSettings) -> BodyLimits:
 
 
 def build_connector(settings: BridgeSettings, system: str) -> Connector:
+    try:
+        spec = registry.get(system)
+    except registry.UnknownSystem as exc:
+        raise NotConfigured(str(exc)) from None
+    cfg = getattr(settings, system, None)
+    if cfg is None or not cfg.enabled:
+        raise NotConfigured(
+            f"{system} has no address: set BRIDGE_{system.upper()}__BASE_URL or [{system}] base_url"
+        )
     http = settings.http
-    common = {
-        "timeouts": Timeouts(http.connect_timeout_s, http.read_timeout_s),
-        "policy": RetryPolicy(max_attempts=http.max_attempts),
-        "ca_bundle": str(http.ca_bundle) if http.ca_bundle else None,
-    }
-    if system == "ioffice" and settings.ioffice.enabled:
-        cfg = settings.ioffice
-        common["limits"] = _limits(cfg)
-        return IOfficeConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
-    if system == "idesk" and settings.idesk.enabled:
-        cfg = settings.idesk
-        common["limits"] = _limits(cfg)
-        return IDeskConnector(cfg.base_url, cfg.username or "", _secret(cfg.password), **common)
-    if system == "tracking" and settings.tracking.enabled:
-        cfg = settings.tracking
-        common["limits"] = _limits(cfg)  # LGSP's token answers too
-        token = None
-        if cfg.token_url:
-            token = LgspToken(cfg.token_url, cfg.client_id or "", _secret(cfg.client_secret),
-                              **common)  # fmt: skip
-        return TrackingConnector(cfg.base_url, token=token, **common)
-    if system not in SYSTEMS:
-        raise NotConfigured(f"unknown system {system!r}; known: {', '.join(SYSTEMS)}")
-    raise NotConfigured(
-        f"{system} has no address: set BRIDGE_{system.upper()}__BASE_URL or [{system}] base_url"
+    return spec.connector.from_settings(
+        cfg,
+        timeouts=Timeouts(http.connect_timeout_s, http.read_timeout_s),
+        policy=RetryPolicy(max_attempts=http.max_attempts),
+        ca_bundle=str(http.ca_bundle) if http.ca_bundle else None,
+        limits=_limits(cfg),
     )
 
 
 def configured_systems(settings: BridgeSettings) -> list[str]:
-    return [name for name in SYSTEMS if getattr(settings, name).enabled]
+    return [
+        name for name in registry.names() if getattr(getattr(settings, name, None), "enabled", 0)
+    ]
 
 
 @dataclass(frozen=True)

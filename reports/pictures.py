@@ -35,27 +35,25 @@ def tools() -> tuple[str, str] | None:
 def write_sample(folder: Path) -> list[Path]:
     """The report of a simulated world: the .xlsx and the .docx."""
     from bridge.settings import load_settings
-    from connectors.http import RetryPolicy
-    from connectors.ioffice import IOfficeConnector
-    from connectors.tracking import LgspToken, TrackingConnector
-    from pipelines import reconcile, sync
+    from connectors import registry
+    from pipelines import reconcile, sync, systems
     from reports.writer import write_report
     from simulators.harness import SimulatorCluster
     from store import database
 
-    policy = RetryPolicy(max_attempts=3, backoff_initial_s=0.05, backoff_max_s=0.2)
     url = f"sqlite:///{folder / 'bridge.db'}"
     database.upgrade(url)
     engine = database.connect(url)
     try:
         with SimulatorCluster(size=400, seed=21) as sim:
-            token = LgspToken(sim.token_url, **sim.tracking_credentials, policy=policy)
+            # One e-office system and the tracking system, as the demo has them.
+            names = (registry.document_systems()[0], registry.tracking_system())
+            simulated = load_settings(
+                http={"max_attempts": 3}, **{name: sim.client_settings(name) for name in names}
+            )
             catalog = sync.Catalog.load()
-            for connector in (
-                IOfficeConnector(sim.ioffice_url, **sim.ioffice_credentials, policy=policy),
-                TrackingConnector(sim.tracking_url, token=token, policy=policy),
-            ):
-                sync.sync_system(engine, connector, catalog)
+            for name in names:
+                sync.sync_system(engine, systems.build_connector(simulated, name), catalog)
             now = datetime.fromisoformat(sim.now())
             reconcile.reconcile(engine, now)
         settings = load_settings(var_dir=folder)

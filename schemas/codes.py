@@ -8,6 +8,11 @@ Mapping files translate each system's own codes into these.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from schemas.limits import SYSTEM as SYSTEM_LIMIT
 
 
 class _Labelled(StrEnum):
@@ -213,10 +218,6 @@ class OutboxState(StrEnum):
     DEAD = "dead"
 
 
-class System(StrEnum):
-    """The external systems the bridge talks to; also the `system` column everywhere."""
-
-    IOFFICE = "ioffice"
-    IDESK = "idesk"
-    TRACKING = "tracking"
-    LGSP = "lgsp"
+# A system's name: the `system` column everywhere. Which systems exist is declared once, in
+# connectors/registry.py (schemas import nothing of ours); here only its form is checked.
+System = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=SYSTEM_LIMIT)]

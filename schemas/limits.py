@@ -16,7 +16,7 @@ import math
 import re
 from typing import Any
 
-SYSTEM = 16  # "ioffice", "idesk", "tracking", "lgsp"
+SYSTEM = 16  # a registered system's name (connectors/registry.py), "lgsp"
 STREAM = 32  # "incoming", "outgoing", "directives", "tasks"...
 SOURCE_ID = 128  # a record's id in its system; a unit alias
 UNIT_ID = 64  # a canonical unit id (documents.unit_id, units.id)

@@ -210,6 +210,20 @@ class SimulatorCluster:
         s = self.settings
         return {"client_id": s.tracking_client_id, "client_secret": s.tracking_client_secret}
 
+    def client_settings(self, server: str) -> dict[str, str]:
+        """What a client needs to reach ``server``: its address and credentials, under the
+        usual names of a client's settings (base_url, username, password; token_url,
+        client_id, client_secret for the tracking system behind its token endpoint)."""
+        if server == "ioffice":
+            return {"base_url": self.ioffice_url, **self.ioffice_credentials}
+        if server == "idesk":
+            username, password = self.idesk_credentials
+            return {"base_url": self.idesk_url, "username": username, "password": password}
+        if server == "tracking":
+            return {"base_url": self.tracking_url, "token_url": self.token_url,
+                    **self.tracking_credentials}  # fmt: skip
+        raise KeyError(f"no simulated server {server!r}; servers: {', '.join(SERVERS)}")
+
     # -- control ---------------------------------------------------------------------------
     @property
     def state(self) -> SimState:

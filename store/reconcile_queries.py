@@ -41,13 +41,15 @@ def directive_texts(conn: Connection) -> dict[tuple[str, str], str]:
     return texts
 
 
-def tracking_task_payloads(engine: Engine, source_ids: Iterable[str]) -> dict[str, Any]:
+def tracking_task_payloads(
+    engine: Engine, source_ids: Iterable[str], tracking_system: str
+) -> dict[str, Any]:
     """Task source id → the raw record the tracking system last sent of it."""
     ids = list(source_ids)
     if not ids:
         return {}
     query = select(source_records.c.source_id, source_records.c.payload).where(
-        source_records.c.system == "tracking",
+        source_records.c.system == tracking_system,
         source_records.c.stream == "tasks",
         source_records.c.source_id.in_(ids),
     )

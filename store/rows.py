@@ -21,7 +21,7 @@ def document_row(doc: Document, now: datetime) -> dict[str, Any]:
         )
     signer = doc.signer
     return {
-        "system": doc.system.value,
+        "system": str(doc.system),
         "source_id": doc.source_id,
         "direction": doc.direction.value,
         "document_id": doc.key.document_id,
@@ -50,7 +50,7 @@ def document_row(doc: Document, now: datetime) -> dict[str, Any]:
 
 def directive_row(directive: Directive, now: datetime) -> dict[str, Any]:
     return {
-        "system": directive.system.value,
+        "system": str(directive.system),
         "source_id": directive.source_id,
         "document_source_id": directive.document_source_id,
         "title": directive.title,
@@ -64,7 +64,7 @@ def directive_row(directive: Directive, now: datetime) -> dict[str, Any]:
 
 def assignment_row(assignment: Assignment, now: datetime) -> dict[str, Any]:
     return {
-        "system": assignment.system.value,
+        "system": str(assignment.system),
         "document_source_id": assignment.document_source_id,
         "directive_source_id": assignment.directive_source_id,
         "unit_id": assignment.unit_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.systems import SYSTEMS
+from pipelines.systems import known_systems
 from simulators.harness import SimulatorCluster
 
 
@@ -26,7 +26,7 @@ def prefect_harness(tmp_path_factory):
         prefect_test_harness(server_startup_timeout=90),
     ):
         # What `bridge serve` does at start: the flows take slots of these limits strictly.
-        ensure_concurrency_limits(SYSTEMS, 2)
+        ensure_concurrency_limits(known_systems(), 2)
         yield
 
 

@@ -154,6 +154,6 @@ def test_dry_run_describes_in_vietnamese_and_sends_nothing(sim, engine):
     lines = push.dry_run(engine)
     assert len(lines) == 1
     assert f"Báo cáo hoàn thành nhiệm vụ {task['id']} với văn bản 15/STTTT-VP" in lines[0]
-    assert lines[0].startswith("#1 [Hệ thống theo dõi nhiệm vụ]")
+    assert lines[0].startswith("#1 [Theo dõi nhiệm vụ]")
     assert _ledger(sim, item.idempotency_key) == []
     assert _row(engine, item.idempotency_key).state == "pending"

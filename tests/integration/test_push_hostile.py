@@ -287,7 +287,7 @@ class _SurprisedFor:
 
     def __init__(self, real: TrackingConnector, task_id: str) -> None:
         self.real, self.task_id = real, task_id
-        self.wire_format = real.wire_format
+        self.wire_format, self.capabilities = real.wire_format, real.capabilities
 
     def report_progress(self, task_id, *args):
         if task_id == self.task_id:

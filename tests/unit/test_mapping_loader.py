@@ -114,3 +114,15 @@ def test_the_shipped_mapping_files_and_unit_table_load():
     }  # fmt: skip
     units = load_unit_table()
     assert units.resolve("ioffice", "DV004") == units.resolve("tracking", "TD-1104") == "CNTT"
+
+
+def test_extra_directories_add_systems_and_cannot_map_a_packaged_stream_again(tmp_path):
+    packaged, extra = tmp_path / "packaged", tmp_path / "extra"
+    _write(packaged, GOOD)
+    _write(extra, GOOD.replace('system = "ioffice"', 'system = "other"'), "other/incoming.toml")
+    assert set(load_mappings(packaged, extra_dirs=[extra])) == {
+        ("ioffice", "incoming"), ("other", "incoming"),
+    }  # fmt: skip
+    _write(extra, GOOD, "ioffice/incoming.toml")
+    with pytest.raises(MappingError, match="already mapped by"):
+        load_mappings(packaged, extra_dirs=[extra])
