@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 import flows
 from pipelines import extensions
+from reports.artifacts import MAX_ROWS
 from store import database, queries
 from store.queries import OutboxItem
 from store.tables import dead_letters, documents, outbox, runs, sync_cursors, tasks
@@ -237,7 +238,7 @@ def test_the_deadline_watch_lists_the_overdue_tasks_in_the_store(configured, sim
     at_risk = count(configured, tasks, tasks.c.at_risk.is_(True))
     assert overdue > 0  # the simulated world's deadlines are in 2024
     listed = artifacts(state)["deadline-watch"]
-    assert len(listed) == min(overdue + at_risk, flows.MAX_ROWS)
+    assert len(listed) == min(overdue + at_risk, MAX_ROWS)
     assert {row["Tình trạng"] for row in listed} <= {"Quá hạn", "Sắp đến hạn"}
     assert all(row["Hạn"] and row["Mã nhiệm vụ"].startswith("NV") for row in listed)
 
@@ -260,7 +261,7 @@ def test_the_deadline_watch_lists_items_at_their_review_milestone(configured, si
     listed = artifacts(state)["deadline-watch-review"]
     assert [row["Mã"] for row in listed] == [
         f"{item.system}/{item.source_id}" for item in expected
-    ][: flows.MAX_ROWS]
+    ][:MAX_ROWS]
 
 
 def test_the_deadline_watch_skips_a_day_off_when_scheduled(configured):
