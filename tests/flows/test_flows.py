@@ -77,6 +77,35 @@ def test_a_sync_fills_the_store_and_its_table_matches_the_runs(configured, sim):
     assert row_of(artifacts(again)["sync-ioffice"], "Văn bản đến")["Mới"] == 0
 
 
+def task_states(state) -> dict[str, str]:
+    """The run's task runs by name, with their state names."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+    return {t.name: t.state.name for t in found}
+
+
+def test_a_sync_shows_a_task_per_stream_and_per_step(configured, sim):
+    done = task_states(flows.sync_system("ioffice", return_state=True))
+    steps = ["sync-ioffice-incoming", "sync-ioffice-outgoing", "sync-ioffice-directives",
+             "reread-rejects-ioffice"]  # fmt: skip
+    assert {name: done.get(name) for name in steps} == dict.fromkeys(steps, "Completed"), done
+    assert any(name.startswith("reconcile") for name in done), done
+    assert any(name.startswith("push") for name in done), done
+    assert any(name.startswith("publish") for name in done), done
+
+    # A system that is down: the stream that failed is the failed task, the others never ran.
+    sim.set_faults("ioffice", http_5xx={"rate": 1.0})
+    failed = task_states(flows.sync_system("ioffice", return_state=True))
+    assert [name for name, s in failed.items() if s == "Failed"] == ["sync-ioffice-directives"]
+    assert not any(name.startswith(("reconcile", "push")) for name in failed), failed
+
+
 def test_a_record_corrupted_on_the_way_heals_in_the_same_sync(configured, sim):
     sim.set_faults("ioffice", malformed={"next": 2})
     state = flows.sync_system("ioffice", return_state=True)
