@@ -1,5 +1,10 @@
 """Serving the flows: deployments, their schedules, and `make serve`'s local Prefect server.
 
+This is the one-machine way. For workers on any number of machines the repository's
+prefect.yaml declares the same deployments (`prefect deploy --all`, then `prefect worker start
+--pool bridge`; README, "Running it in production"), with the default cron lines fixed there
+rather than read from each machine's settings.
+
 ``python -m bridge.serve`` (also `bridge serve`) registers the deployments with the Prefect
 server at ``PREFECT_API_URL`` and runs their flow runs until stopped; run one on each machine
 that should do work. ``--with-server`` first starts a Prefect server of its own on 127.0.0.1

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 import flows
 from pipelines import extensions
+from reports.artifacts import MAX_ROWS
 from store import database, queries
 from store.queries import OutboxItem
 from store.tables import dead_letters, documents, outbox, runs, sync_cursors, tasks
@@ -74,6 +75,35 @@ def test_a_sync_fills_the_store_and_its_table_matches_the_runs(configured, sim):
     again = flows.sync_system("ioffice", return_state=True)
     assert again.is_completed(), again.message
     assert row_of(artifacts(again)["sync-ioffice"], "Văn bản đến")["Mới"] == 0
+
+
+def task_states(state) -> dict[str, str]:
+    """The run's task runs by name, with their state names."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+    return {t.name: t.state.name for t in found}
+
+
+def test_a_sync_shows_a_task_per_stream_and_per_step(configured, sim):
+    done = task_states(flows.sync_system("ioffice", return_state=True))
+    steps = ["sync-ioffice-incoming", "sync-ioffice-outgoing", "sync-ioffice-directives",
+             "reread-rejects-ioffice"]  # fmt: skip
+    assert {name: done.get(name) for name in steps} == dict.fromkeys(steps, "Completed"), done
+    assert any(name.startswith("reconcile") for name in done), done
+    assert any(name.startswith("push") for name in done), done
+    assert any(name.startswith("publish") for name in done), done
+
+    # A system that is down: the stream that failed is the failed task, the others never ran.
+    sim.set_faults("ioffice", http_5xx={"rate": 1.0})
+    failed = task_states(flows.sync_system("ioffice", return_state=True))
+    assert [name for name, s in failed.items() if s == "Failed"] == ["sync-ioffice-directives"]
+    assert not any(name.startswith(("reconcile", "push")) for name in failed), failed
 
 
 def test_a_record_corrupted_on_the_way_heals_in_the_same_sync(configured, sim):
@@ -237,7 +267,7 @@ def test_the_deadline_watch_lists_the_overdue_tasks_in_the_store(configured, sim
     at_risk = count(configured, tasks, tasks.c.at_risk.is_(True))
     assert overdue > 0  # the simulated world's deadlines are in 2024
     listed = artifacts(state)["deadline-watch"]
-    assert len(listed) == min(overdue + at_risk, flows.MAX_ROWS)
+    assert len(listed) == min(overdue + at_risk, MAX_ROWS)
     assert {row["Tình trạng"] for row in listed} <= {"Quá hạn", "Sắp đến hạn"}
     assert all(row["Hạn"] and row["Mã nhiệm vụ"].startswith("NV") for row in listed)
 
@@ -260,7 +290,7 @@ def test_the_deadline_watch_lists_items_at_their_review_milestone(configured, si
     listed = artifacts(state)["deadline-watch-review"]
     assert [row["Mã"] for row in listed] == [
         f"{item.system}/{item.source_id}" for item in expected
-    ][: flows.MAX_ROWS]
+    ][:MAX_ROWS]
 
 
 def test_the_deadline_watch_skips_a_day_off_when_scheduled(configured):

@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 import cli
-import flows
 from bridge.settings import load_settings
 from connectors.http import RetryPolicy
 from connectors.idesk import IDeskConnector
@@ -31,11 +30,11 @@ from connectors.ioffice import IOfficeConnector
 from connectors.tracking import LgspToken, TrackingConnector
 from mappings.loader import load_mappings
 from mappings.units import load_unit_table
-from pipelines import mismatch, push, reconcile, report, sync
+from pipelines import mismatch, orchestration, push, reconcile, report, sync
 from pipelines.ingest import ingest_pages
 from pipelines.legacy_text import to_unicode
 from pipelines.periods import parse_period
-from reports import summary_markdown
+from reports import artifacts, summary_markdown
 from schemas import to_nfc
 from simulators.harness import SimulatorCluster
 from store import queries
@@ -104,14 +103,11 @@ def _all_stored_text(engine) -> str:
 
 
 def _published_texts(engine, now: datetime, monkeypatch) -> str:
-    """What the flows would publish: the failure table and state message (built by the flows'
-    own functions, the artifact call captured), the mismatch table and the report summary."""
-    captured: list[object] = []
-    monkeypatch.setattr(flows, "create_table_artifact", lambda rows, **kw: captured.append(
-        (rows, kw)))  # fmt: skip
+    """What the flows would publish: the failure table and state message (built by the
+    functions the flows call), the mismatch table and the report summary."""
     failures = queries.list_failures(engine)
-    flows.publish_failures(failures, failures, load_settings(), "sync-system")
-    message = flows._failure_summary(failures)
+    captured = artifacts.failure_table(failures, failures, load_settings().timezone)
+    message = orchestration.failure_summary(failures)
     table = mismatch.mismatch_table(mismatch.find_in_store(engine, now=now))
     built = report.build_report(engine, parse_period("2023-10-01..2024-03-31"), now=now)
     summary = summary_markdown(built, mismatch.find_in_store(engine, now=now))

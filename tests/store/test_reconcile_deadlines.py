@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-import flows
 from bridge.settings import load_settings
 from pipelines import reconcile
+from pipelines.sync import Catalog
+from reports import artifacts
 from schemas import DocumentKey
-from store import queries
+from store import operations, queries
 from store.queries import Page
 from store.tables import dead_letters, documents, outbox
 from tests.store.factories import ICT, document, task
@@ -94,7 +95,7 @@ def test_a_deadline_past_the_calendar_data_fails_alone_and_heals_once_the_year_i
     # `bridge failures` and the flows show it, with a retry that fits it.
     [failure] = [f for f in queries.list_failures(engine) if "calendar" in f.where]
     assert failure.where == "tracking/calendar NV-2"
-    assert "tệp lịch" in flows.retry_command(failure)
+    assert "tệp lịch" in artifacts.retry_command(failure)
 
     # A second run counts the same failure again instead of opening another.
     reconcile.reconcile(engine, NOW + timedelta(hours=1))
@@ -154,7 +155,9 @@ def test_an_unreadable_deadline_is_shown_in_the_watch_and_never_pushed(engine, a
     assert row.deadline_rule == "not_understood"
     assert any("không đọc được: " in line for line in row.deadline_explanation)
     assert _queued(engine, "set_processing_deadline") == []
-    [listed] = flows.unreadable_deadlines(engine, load_settings())
+    found = operations.unreadable_deadlines(engine)
+    units = Catalog.load().units.units
+    [listed] = artifacts.unreadable_deadline_rows(found, units, load_settings().timezone)
     assert listed["Tình trạng"] == "Không đọc được hạn"
     assert "không đọc được: " in listed["Ghi chú"]
     assert listed["Mã nhiệm vụ"] == "ioffice/VBD-7"

@@ -234,7 +234,7 @@ def test_now_past_the_data_with_a_deadline_inside_it_is_simply_overdue():
 
 
 def test_the_deadline_watch_runs_on_a_day_past_the_data():
-    import flows
+    from pipelines.orchestration import working_or_unknown
 
-    assert flows._working_or_unknown(date(2030, 1, 5)) is True  # a Saturday, but unknown
-    assert flows._working_or_unknown(date(2024, 2, 4)) is False  # a known Sunday
+    assert working_or_unknown(date(2030, 1, 5)) is True  # a Saturday, but unknown
+    assert working_or_unknown(date(2024, 2, 4)) is False  # a known Sunday
