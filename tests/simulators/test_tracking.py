@@ -14,7 +14,7 @@ from zeep.transports import Transport
 from simulators.timeutil import iso_local, parse_instant
 from tests.simulators.conftest import SOAP_ENV, TDNV, Tracking, fault_of
 
-WSDL_DIR = Path(__file__).resolve().parents[2] / "bridge" / "connectors" / "wsdl"
+WSDL_DIR = Path(__file__).resolve().parents[2] / "connectors" / "wsdl"
 STRICT = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
