@@ -76,6 +76,11 @@ class WorkingDayTable:
         lo = np.searchsorted(self._days, first.view(np.int64), side="right")
         return (hi - lo).astype(np.int64)
 
+    def in_range(self, days: Days) -> npt.NDArray[np.bool_]:
+        """True where a day lies in the loaded years, so a caller can set the others aside
+        instead of failing the whole batch (reports: one item without calendar data)."""
+        return ~self._outside(_as_days(days))
+
     def _scalar_add(self, day: date, count: np.int64) -> date:
         return self.calendar.add_working_days(day, int(count))
 

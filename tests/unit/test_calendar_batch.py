@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipelines import calendar_batch
 from pipelines.calendar import CalendarRangeError, load_calendar
+from pipelines.report import working_days_late, working_days_late_many
 
 CAL = load_calendar()
 
@@ -142,3 +144,30 @@ def test_count_inverts_add():
 
 def test_table_is_built_once_per_calendar():
     assert calendar_batch.table(CAL) is calendar_batch.table(CAL)
+
+
+# --- reports: days late of every late item at once ----------------------------------------
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+instants = st.datetimes(
+    datetime(2022, 11, 1), datetime(2028, 2, 1), timezones=st.sampled_from([VN, UTC])
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(instants, instants), max_size=30))
+def test_report_days_late_in_one_batch_equal_the_per_item_function(spans):
+    """Including spans outside the loaded years: those items alone get None."""
+    one = working_days_late(CAL)
+    assert working_days_late_many(CAL)(spans) == [one(deadline, end) for deadline, end in spans]
+
+
+def test_report_days_late_sets_aside_only_the_item_without_calendar_data():
+    spans = [
+        (datetime(2024, 5, 3, 17, tzinfo=VN), datetime(2024, 5, 6, 9, tzinfo=VN)),
+        (datetime(2024, 5, 3, 17, tzinfo=VN), datetime(2028, 1, 5, 9, tzinfo=VN)),
+        (datetime(2024, 5, 3, 17, tzinfo=VN), datetime(2024, 5, 3, 19, tzinfo=VN)),
+    ]
+    # 4 May is a make-up Saturday: 3 May → 6 May is two working days late; the same evening, 1.
+    assert working_days_late_many(CAL)(spans) == [2, None, 1]
+    assert working_days_late_many(CAL)([]) == []
