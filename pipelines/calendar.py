@@ -20,7 +20,7 @@ O(log n), whatever N is.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -170,6 +170,12 @@ class WorkingCalendar:
             f"is loaded. {how_to_add(year)}",
             year,
         )
+
+    @property
+    def working_ordinals(self) -> Sequence[int]:
+        """The sorted ordinals of every working day in the range (read-only use: the batch
+        API, pipelines/calendar_batch.py, searches the same table as the scalar path)."""
+        return self._working
 
     def provisional_between(self, first: date, last: date) -> dict[int, str]:
         """The provisional years (year → note) among those of the days first..last."""

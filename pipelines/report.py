@@ -18,13 +18,15 @@ document counted once however often it is read: store/secret_digests.py), beside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import numpy as np
 from sqlalchemy import Engine
 
-from pipelines.calendar import CalendarError, WorkingCalendar, load_calendar
+from pipelines import calendar_batch
+from pipelines.calendar import CalendarError, WorkingCalendar, load_calendar, local_date
 from pipelines.periods import Period
 from pipelines.report_documents import DocumentFacts, document_items
 from pipelines.report_items import (
@@ -32,6 +34,7 @@ from pipelines.report_items import (
     KIND_DOCUMENT,
     KIND_TASK,
     DaysLate,
+    DaysLateMany,
     KindReport,
     ReportItem,
     UnitFigures,
@@ -60,6 +63,7 @@ __all__ = [
     "load_unit_names",
     "unit_name",
     "working_days_late",
+    "working_days_late_many",
 ]  # fmt: skip
 
 
@@ -105,6 +109,30 @@ def working_days_late(calendar: WorkingCalendar) -> DaysLate:
     return days
 
 
+def working_days_late_many(calendar: WorkingCalendar) -> DaysLateMany:
+    """:func:`working_days_late` for every late item of a report at once: one numpy search over
+    the working-day table (pipelines/calendar_batch.py); an item whose days lie outside the
+    calendar's years gets None alone, the others are still counted."""
+    table = calendar_batch.table(calendar)
+
+    def days(spans: Sequence[tuple[datetime, datetime]]) -> list[int | None]:
+        if not spans:
+            return []
+        deadlines = np.array([local_date(deadline) for deadline, _ in spans], "datetime64[D]")
+        ends = np.array([local_date(end) for _, end in spans], "datetime64[D]")
+        known = table.in_range(deadlines) & table.in_range(ends)
+        anyday = np.datetime64(calendar.first_day, "D")  # stands in for the unknown ones
+        counted = table.count_working_days(
+            np.where(known, deadlines, anyday), np.where(known, ends, anyday)
+        )
+        return [
+            max(1, count) if ok else None
+            for count, ok in zip(counted.tolist(), known.tolist(), strict=True)
+        ]
+
+    return days
+
+
 def count_report(
     documents: Iterable[ReportItem],
     tasks: Iterable[ReportItem],
@@ -112,7 +140,7 @@ def count_report(
     unit_names: Mapping[str, str],
     period: Period,
     as_of: datetime,
-    days_late: DaysLate,
+    days_late: DaysLateMany,
     basis: str = BASIS_DUE,
     unit: str | None = None,
 ) -> PeriodReport:
@@ -180,7 +208,7 @@ def build_report(
         rows.names,
         period,
         min(period.last_instant, moment),
-        working_days_late(calendar or load_calendar()),
+        working_days_late_many(calendar or load_calendar()),
         basis,
         unit,
     )

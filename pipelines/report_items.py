@@ -25,7 +25,7 @@ Everything here is pure: plain rows in, figures out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,6 +49,8 @@ UNKNOWN_UNIT_NAME = "(không rõ đơn vị)"
 
 # (deadline, end) → working days late, or None when the calendar has no data for those years.
 DaysLate = Callable[[datetime, datetime], int | None]
+# The same for every late item of a report at once, in order (report.working_days_late_many).
+DaysLateMany = Callable[[Sequence[tuple[datetime, datetime]]], list[int | None]]
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def count_kind(
     unit_names: Mapping[str, str],
     period: Period,
     as_of: datetime,
-    days_late: DaysLate,
+    days_late: DaysLateMany,
     basis: str = BASIS_DUE,
     unit: str | None = None,
 ) -> KindReport:
@@ -220,7 +222,7 @@ def count_kind(
     for unit_id in unit_names:
         if unit is None or unit_id == unit:
             row(unit_id)
-    lines: list[ItemLine] = []
+    counted: list[tuple[ReportItem, DerivedStatus]] = []
     undated = 0
     for item in items:
         mine = unit is None or item.unit_id == unit
@@ -239,7 +241,8 @@ def count_kind(
             continue
         status = item.status_at(as_of)
         row(item.unit_id).add(status, item.extended)
-        lines.append(_line(item, status, as_of, unit_names, days_late))
+        counted.append((item, status))
+    lines = _lines(counted, as_of, unit_names, days_late)
 
     ordered = sorted(rows.values(), key=lambda r: (r.unit_id == "", r.unit_name, r.unit_id))
     total = UnitFigures("", "Tổng cộng")
@@ -250,24 +253,35 @@ def count_kind(
     return KindReport(kind, ordered, total, lines, undated)
 
 
-def _line(
-    item: ReportItem,
-    status: DerivedStatus,
+def _lines(
+    counted: Sequence[tuple[ReportItem, DerivedStatus]],
     as_of: datetime,
     names: Mapping[str, str],
-    days_late: DaysLate,
-) -> ItemLine:
-    done = item.completed_at
-    if done is not None and done > as_of:
-        done = None  # not done yet at the moment the figures stand
-    late: int | None = None
-    if status in (DerivedStatus.DONE_LATE, DerivedStatus.OVERDUE) and item.deadline is not None:
-        late = days_late(item.deadline, done or as_of)
-    return ItemLine(
-        item=item,
-        unit_name=unit_name(item.unit_id, names),
-        coordinating_names=tuple(unit_name(u, names) for u in item.coordinating_unit_ids),
-        status=status,
-        days_late=late,
-        completed_at=done,
-    )
+    days_late: DaysLateMany,
+) -> list[ItemLine]:
+    """One line per counted item; the days late of every late item in one call, since a report
+    of a province holds tens of thousands of items (pipelines/calendar_batch.py)."""
+    # Done after as_of is not done yet at the moment the figures stand.
+    done = [item.completed_at if _done_by(item, as_of) else None for item, _ in counted]
+    late_at = [
+        i
+        for i, (item, status) in enumerate(counted)
+        if status in (DerivedStatus.DONE_LATE, DerivedStatus.OVERDUE) and item.deadline is not None
+    ]
+    spans = [(counted[i][0].deadline, done[i] or as_of) for i in late_at]
+    late = dict(zip(late_at, days_late(spans), strict=True))  # type: ignore[arg-type]
+    return [
+        ItemLine(
+            item=item,
+            unit_name=unit_name(item.unit_id, names),
+            coordinating_names=tuple(unit_name(u, names) for u in item.coordinating_unit_ids),
+            status=status,
+            days_late=late.get(i),
+            completed_at=done[i],
+        )
+        for i, (item, status) in enumerate(counted)
+    ]
+
+
+def _done_by(item: ReportItem, as_of: datetime) -> bool:
+    return item.completed_at is not None and item.completed_at <= as_of

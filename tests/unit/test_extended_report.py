@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pipelines.calendar import LOCAL_TZ, load_calendar
 from pipelines.periods import parse_period
-from pipelines.report import count_report, working_days_late
+from pipelines.report import count_report, working_days_late_many
 from pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
 from schemas import DerivedStatus
 
@@ -49,7 +49,7 @@ def test_statuses_use_the_deadline_in_force_and_extended_tasks_are_apart():
     items = task_items(facts, history)
     report = count_report(
         [], items, [], NAMES, NOVEMBER, at("2024-11-30 23:59"),
-        working_days_late(load_calendar()),
+        working_days_late_many(load_calendar()),
     )  # fmt: skip
     statuses = {line.item.item_id: line.status for line in report.tasks.items}
     assert statuses == {

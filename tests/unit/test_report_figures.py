@@ -11,14 +11,14 @@ import pytest
 
 from pipelines.calendar import LOCAL_TZ, load_calendar
 from pipelines.periods import parse_period
-from pipelines.report import SecretSkip, count_report, working_days_late
+from pipelines.report import SecretSkip, count_report, working_days_late_many
 from pipelines.report_documents import AssignmentFacts, DocumentFacts, document_items
 from pipelines.report_items import BASIS_RECEIVED
 from pipelines.report_tasks import DeadlineHistory, TaskFacts, task_items
 from reports.markdown import summary_markdown
 
 NAMES = {"U1": "Phòng Một", "U2": "Phòng Hai", "U3": "Phòng Ba"}
-DAYS_LATE = working_days_late(load_calendar())
+DAYS_LATE = working_days_late_many(load_calendar())
 
 
 def at(text: str) -> datetime:
