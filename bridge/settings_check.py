@@ -161,14 +161,18 @@ def check_environment(model: type[BaseModel], environ: Mapping[str, str]) -> lis
             continue
         # Compared without the prefix, which every name shares and would make all look close.
         known = known or [v[len(ENV_PREFIX) :] for v in [*_variables(model), *NOT_SETTINGS]]
-        close = difflib.get_close_matches(upper[len(ENV_PREFIX) :], known, n=2, cutoff=0.7)
-        if close:
-            hint = f"; did you mean {' or '.join(ENV_PREFIX + c for c in close)}?"
-        elif len(parts) > 1 and parts[0] not in _fields(model):
-            sections = ", ".join(n for n, m in _fields(model).items() if m is not None)
-            hint = f"; there is no section {parts[0]!r} (sections: {sections})"
+        sections = [n for n, m in _fields(model).items() if m is not None]
+        if len(parts) > 1 and parts[0] not in sections:
+            # A section nobody declared (a misspelt or unregistered system): say which exist.
+            close = difflib.get_close_matches(parts[0], sections, n=1, cutoff=0.7)
+            hint = (
+                f"; did you mean {ENV_PREFIX}{close[0].upper()}{NESTED}...?"
+                if close
+                else f"; there is no section {parts[0]!r} (sections: {', '.join(sections)})"
+            )
         else:
-            hint = ""
+            close = difflib.get_close_matches(upper[len(ENV_PREFIX) :], known, n=1, cutoff=0.7)
+            hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
         problems.append(f"{name}: unknown variable{hint}")
     return problems
 
