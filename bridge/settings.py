@@ -10,6 +10,10 @@ problem; addresses are refused when they carry credentials, and shown without th
 
 Each registered system (``connectors/registry.py``) has its section, named after it and typed
 by the settings model it declares, so adding a system adds its section here without an edit.
+
+Mistakes are refused, not ignored (``bridge/settings_check.py``, run by ``load_settings``): a
+key in the file or a ``BRIDGE_*`` variable that names no setting is an error with the closest
+real name, a malformed file is ``file:line: what is wrong``; addresses are checked when loaded.
 """
 
 from __future__ import annotations

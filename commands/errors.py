@@ -38,8 +38,10 @@ def report(command: str, exc: BaseException) -> int:
     if isinstance(exc, ValidationError):
         from bridge.settings import config_file_path
 
+        # The settings' models are all named *Settings; anything else was the command's input.
+        what = "setting" if exc.title.endswith("Settings") else "input"
         for line in describe_validation(exc, os.environ, _quietly(config_file_path)):
-            _say(command, f"invalid setting {line}")
+            _say(command, f"invalid {what} {line}")
         return USAGE
     if isinstance(exc, UsageError | FileNotFoundError | MappingError | NotConfigured):
         _say(command, str(exc))
