@@ -135,6 +135,24 @@ def test_the_strictness_follows_the_registry_a_fourth_system_included(tmp_path):
     assert "bridge.toml:1: unknown key 'fourth' at the top level" in _one_line(alone, "config")
 
 
+def test_serve_says_a_settings_mistake_before_starting_anything(tmp_path):
+    # `make serve` runs the module itself: the same line, before a Prefect server is started.
+    for command in (["serve"], ["serve", "--with-server"]):
+        result = _bridge(*command, cwd=tmp_path, BRIDGE_SCHEDULES__SYNCS="[]")
+        assert result.returncode == 2
+        assert _one_line(result, "serve").endswith(
+            "BRIDGE_SCHEDULES__SYNCS: unknown variable; did you mean BRIDGE_SCHEDULES__SYNC?"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.update(PYTHONPATH=str(REPO), BRIDGE_SCHEDULES__SYNCS="[]")
+    module = subprocess.run(
+        [sys.executable, "-m", "bridge.serve", "--with-server"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert module.returncode == 2
+    assert "BRIDGE_SCHEDULES__SYNCS: unknown variable" in _one_line(module, "serve")
+
+
 def test_a_malformed_config_file_is_file_line_and_what_is_wrong(tmp_path):
     (tmp_path / "bridge.toml").write_text(
         f'agency_name = "Sở KH&CN"\n[ioffice\npassword = "{SECRET}"\n', encoding="utf-8"
