@@ -69,6 +69,8 @@ def key_line(text: str, section: tuple[str, ...], key: str) -> int | None:
     current: tuple[str, ...] = ()
     first_anywhere = None
     key_pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
+    # The key inside a dotted key (``ioffice.pasword = ...``) or an inline table.
+    anywhere = re.compile(rf"(^|[\s.{{,])[\"']?{re.escape(key)}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         header = re.match(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$", line)
         if header:
@@ -76,10 +78,10 @@ def key_line(text: str, section: tuple[str, ...], key: str) -> int | None:
             if current == (*section, key):
                 return number  # an unknown section: its header
             continue
-        if key_pattern.match(line):
-            if current == section:
-                return number
-            first_anywhere = first_anywhere or number
+        if key_pattern.match(line) and current == section:
+            return number
+        if first_anywhere is None and (key_pattern.match(line) or anywhere.search(line)):
+            first_anywhere = number
     return first_anywhere
 
 
@@ -101,8 +103,8 @@ def _fields(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=2, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _unknown_keys(

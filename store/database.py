@@ -102,7 +102,8 @@ def describe_store_error(exc: DBAPIError, url: str) -> str:
     password = make_url(url).password if url else None
     if password:
         first = first.replace(str(password), "***")
-    return (
-        f"cannot use the store {shown_url(url)}: {first[:200]}; check BRIDGE_DATABASE_URL "
-        "and that the database server is running and reachable"
-    )
+    if url and make_url(url).get_backend_name() == "sqlite":
+        fix = "check BRIDGE_DATABASE_URL (or var_dir) and that the file can be read and written"
+    else:
+        fix = "check BRIDGE_DATABASE_URL and that the database server is running and reachable"
+    return f"cannot use the store {shown_url(url)}: {first[:200]}; {fix}"
