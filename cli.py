@@ -6,7 +6,9 @@ Each subcommand is a pair: ``_add_<name>(subparsers)`` declares its arguments an
 ``func``; ``_run_<name>(args) -> int`` does the work and returns the exit status. Imports of
 pipeline modules happen inside the run functions so `bridge --help` stays fast.
 
-Exit status: 0 success, 1 the work ran and something failed, 2 bad input or configuration.
+Exit status (README, "Exit status"): 0 success, 1 a system or the store failed or the work
+left new failures, 2 bad input or configuration. Expected errors are one line each, without a
+traceback (commands/errors.py).
 """
 
 from __future__ import annotations
@@ -15,44 +17,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pydantic import ValidationError
-
-from commands import UsageError, example_variable, runs, system_names, text
-
-# --- bridge config -------------------------------------------------------------------------
-
-
-def _add_config(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
-    p.add_argument("--json", action="store_true", help="print as JSON")
-    p.set_defaults(func=_run_config)
-
-
-def _run_config(args: argparse.Namespace) -> int:
-    import json
-
-    from bridge.settings import load_settings
-
-    settings = load_settings()
-    shown = settings.masked()
-    if args.json:
-        print(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
-    else:
-        for key, value in _flatten(shown):
-            print(f"{key} = {value}")
-    return 0
-
-
-def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
-    rows: list[tuple[str, object]] = []
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            rows.extend(_flatten(value, f"{name}."))
-        else:
-            rows.append((name, value))
-    return rows
-
+from commands import UsageError, errors, example_variable, runs, system_names, text
+from commands.config import add_config
 
 # --- bridge db / status / demo -------------------------------------------------------------
 
@@ -78,23 +44,32 @@ def _run_db(args: argparse.Namespace) -> int:
 
 def _add_status(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="print what the store contains")
+    p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=_run_status)
 
 
 def _run_status(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
     from bridge.settings import load_settings
     from store import database, queries
 
     settings = load_settings()
     url = settings.effective_database_url
-    if database.current_revision(url) is None:
-        print("The store has no schema yet: run `bridge db upgrade` (or `make demo`).")
-        return 1
+    database.require_schema(url)  # an empty store is said, not created: status changes nothing
     engine = database.connect(url)
     try:
-        print(queries.render_summary(queries.store_summary(engine)))
+        summary = queries.store_summary(engine)
     finally:
         engine.dispose()
+    if args.json:
+        data = dataclasses.asdict(summary)
+        keys = ("system", "stream", "cursor")
+        data["cursors"] = [dict(zip(keys, cursor, strict=True)) for cursor in summary.cursors]
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(queries.render_summary(summary))
     return 0
 
 
@@ -196,9 +171,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if out is not None and out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out {args.out!r} must name an .xlsx file")
     url = settings.effective_database_url
-    if database.current_revision(url) is None:
-        print("The store has no schema yet: run `bridge db upgrade` and `bridge sync` first.")
-        return 1
+    database.require_schema(url)
     engine = database.connect(url)
     try:
         written = write_report(engine, period, args.unit, out, settings=settings, basis=args.basis)
@@ -273,8 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync between e-office systems and the task-tracking system.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     for add in (
-        _add_config,
+        add_config,
         _add_db,
         _add_status,
         _add_check,
@@ -302,37 +276,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"bridge {args.command}: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        # Settings or input that failed validation: say which field, never a traceback.
-        print(f"bridge {args.command}: invalid settings or input:\n{exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"bridge {args.command}: {exc}", file=sys.stderr)
-        return 2
     except Exception as exc:
-        return _known_failure(args.command, exc)
+        # Expected errors (settings, usage, a system or the store failing) are one line and
+        # a documented exit status; anything else is a bug and keeps its traceback.
+        return errors.report(args.command, exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
 
 
-def _known_failure(command: str, exc: Exception) -> int:
-    """A system that failed (exit 1) or a configuration that is wrong (exit 2), said in one
-    line; anything else is a bug and keeps its traceback."""
-    from connectors.http import ConnectorError
-    from mappings.loader import MappingError
-    from pipelines.systems import NotConfigured
+def version() -> str:
+    """The installed package's version, else the one in pyproject.toml (a bare checkout)."""
+    from importlib import metadata
 
-    if isinstance(exc, ConnectorError):
-        print(f"bridge {command}: {exc}", file=sys.stderr)
-        return 1
-    if isinstance(exc, MappingError | NotConfigured):
-        print(f"bridge {command}: {exc}", file=sys.stderr)
-        return 2
-    raise exc
+    try:
+        return metadata.version("eoffice-bridge")
+    except metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
 
 
 if __name__ == "__main__":

@@ -314,6 +314,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="start a local Prefect server on 127.0.0.1 first (BRIDGE_PREFECT_PORT, default 4200)",
     )
     args = parser.parse_args(argv)
+    try:
+        # A mistake in the settings is said in one line before any server or process starts.
+        load_settings()
+    except (ValueError, FileNotFoundError) as exc:
+        from commands import errors
+
+        return errors.report("serve", exc)
     # Prefect logs the flow runs itself; ours and the libraries' only when something is wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     if args.with_server:

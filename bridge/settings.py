@@ -10,6 +10,10 @@ problem; addresses are refused when they carry credentials, and shown without th
 
 Each registered system (``connectors/registry.py``) has its section, named after it and typed
 by the settings model it declares, so adding a system adds its section here without an edit.
+
+Mistakes are refused, not ignored (``bridge/settings_check.py``, run by ``load_settings``): a
+key in the file or a ``BRIDGE_*`` variable that names no setting is an error with the closest
+real name, a malformed file is ``file:line: what is wrong``; addresses are checked when loaded.
 """
 
 from __future__ import annotations
@@ -29,10 +33,18 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from bridge import settings_check
+from bridge.settings_check import SettingsError
 from connectors import registry
 from connectors.system_settings import SystemSettings, url_without_userinfo
 
-__all__ = ["BridgeSettings", "SystemSettings", "load_settings", "url_without_userinfo"]
+__all__ = [
+    "BridgeSettings",
+    "SettingsError",
+    "SystemSettings",
+    "load_settings",
+    "url_without_userinfo",
+]
 
 DEFAULT_VAR_DIR = Path("var")
 MASK = "**********"
@@ -325,6 +337,26 @@ def settings_model() -> type[BridgeSettings]:
     return _models[names]
 
 
+def check_sources() -> None:
+    """Raise ``SettingsError`` for a malformed config file, a key in it that names no setting
+    (in any section) or a ``BRIDGE_*`` variable that names none, each with a "did you mean"."""
+    model = settings_model()
+    config = config_file_path()
+    problems = settings_check.check_file(model, config) if config is not None else []
+    problems += settings_check.check_environment(model, os.environ)
+    if problems:
+        raise SettingsError(problems)
+
+
+def value_sources() -> dict[str, str]:
+    """Where each setting set outside its default came from (`bridge config --sources`)."""
+    return settings_check.sources(os.environ, config_file_path())
+
+
 def load_settings(**overrides: Any) -> BridgeSettings:
-    """Read the settings; keyword arguments override everything (used by tests and the demo)."""
+    """Read the settings; keyword arguments override everything (used by tests and the demo).
+
+    The file and the environment are checked first (``check_sources``): a misspelt key is an
+    error, not a setting silently left at its default."""
+    check_sources()
     return settings_model()(**overrides)

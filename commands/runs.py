@@ -156,9 +156,11 @@ def add_push(sub: argparse._SubParsersAction) -> None:
 def run_push(args: argparse.Namespace) -> int:
     from bridge.settings import load_settings
     from pipelines import orchestration
-    from store import operations
+    from store import database, operations
 
     settings = load_settings()
+    if args.dry_run:
+        database.require_schema(settings.effective_database_url)
     # A dry run changes nothing, not even the schema; a push records its run like the flow's.
     with operations.opened(settings.effective_database_url, migrate=not args.dry_run) as engine:
         run = orchestration.Run(settings, engine, _LOG)
@@ -175,6 +177,7 @@ def run_push(args: argparse.Namespace) -> int:
 def add_failures(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("failures", help="dead letters and dead outbox rows, with --retry")
     p.add_argument("--retry", metavar="ID", help="retry one: dead letter L<id> or outbox O<id>")
+    p.add_argument("--json", action="store_true", help="print the open failures as JSON")
     p.set_defaults(func=run_failures)
 
 
@@ -184,7 +187,9 @@ def run_failures(args: argparse.Namespace) -> int:
     from bridge.settings import load_settings
     from store import database, queries
 
-    engine = database.connect(load_settings().effective_database_url)
+    url = load_settings().effective_database_url
+    database.require_schema(url)  # an empty store is said, not created: listing changes nothing
+    engine = database.connect(url)
     now = datetime.now(UTC)
     if args.retry:
         tag = args.retry.strip().upper()
@@ -211,6 +216,13 @@ def run_failures(args: argparse.Namespace) -> int:
             print(f"O{number}: pending again; `bridge push` sends it")
         return 0
     failures = queries.list_failures(engine)
+    if args.json:
+        import dataclasses
+        import json
+
+        rows = [dataclasses.asdict(f) for f in failures]
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return 1 if failures else 0
     if not failures:
         print("No failures.")
         return 0

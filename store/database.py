@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -64,3 +65,45 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+EMPTY_STORE = "the store is empty: run `bridge db upgrade`"
+
+
+class StoreEmpty(RuntimeError):
+    """The store has no schema yet: nothing was ever synced or upgraded."""
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_STORE)
+
+
+def require_schema(url: str) -> None:
+    """Raise ``StoreEmpty`` unless the store has its tables (commands that only read call it
+    rather than creating the schema: reading changes nothing)."""
+    if current_revision(url) is None:
+        raise StoreEmpty
+
+
+def shown_url(url: str) -> str:
+    """``url`` safe to print: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the configured database)"
+
+
+def describe_store_error(exc: DBAPIError, url: str) -> str:
+    """One line for a database error a person can act on, naming the store without its
+    password: a missing table is an empty store, anything else is a store not reached."""
+    original = exc.orig if exc.orig is not None else exc
+    first = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    if "no such table" in first or type(original).__name__ == "UndefinedTable":
+        return EMPTY_STORE
+    password = make_url(url).password if url else None
+    if password:
+        first = first.replace(str(password), "***")
+    if url and make_url(url).get_backend_name() == "sqlite":
+        fix = "check BRIDGE_DATABASE_URL (or var_dir) and that the file can be read and written"
+    else:
+        fix = "check BRIDGE_DATABASE_URL and that the database server is running and reachable"
+    return f"cannot use the store {shown_url(url)}: {first[:200]}; {fix}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bridge.settings import BridgeSettings, load_settings
+from bridge.settings import BridgeSettings, SettingsError, load_settings
 from connectors import registry
 from pipelines import push, reconcile, sync, systems
 from store import database
@@ -59,9 +59,14 @@ def test_the_registry_gives_it_a_settings_section_a_label_and_its_mapping(regist
     assert sync.Catalog.load().streams_of(SYSTEM) == ["incoming"]
 
 
-def test_once_forgotten_it_has_no_section_and_is_unknown(registered):
+def test_once_forgotten_it_has_no_section_and_is_unknown(registered, monkeypatch):
     registry.unregister(SYSTEM)
     assert SYSTEM not in registry.names()
+    # Its variables now name no section: refused (a typo is never silently ignored).
+    with pytest.raises(SettingsError, match="BRIDGE_FOURTH__BASE_URL: unknown variable"):
+        load_settings()
+    monkeypatch.delenv("BRIDGE_FOURTH__BASE_URL")
+    monkeypatch.delenv("BRIDGE_FOURTH__API_KEY")
     assert not hasattr(load_settings(), SYSTEM)
     with pytest.raises(systems.NotConfigured, match="unknown system 'fourth'"):
         systems.build_connector(load_settings(), SYSTEM)

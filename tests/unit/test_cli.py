@@ -31,7 +31,7 @@ def test_demo_runs_the_main_job_against_the_simulators(tmp_path):
 def test_db_upgrade_then_status(tmp_path):
     assert _bridge("db", "current", cwd=tmp_path).stdout.strip() == "(empty store)"
     before = _bridge("status", cwd=tmp_path)
-    assert before.returncode == 1 and "bridge db upgrade" in before.stdout
+    assert before.returncode == 1 and "bridge db upgrade" in before.stderr
     upgraded = _bridge("db", "upgrade", cwd=tmp_path)
     assert re.search(r"revision \d{4}\b", upgraded.stdout)
     status = _bridge("status", cwd=tmp_path)
