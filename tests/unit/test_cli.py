@@ -14,7 +14,7 @@ def _bridge(*args: str, cwd) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     return subprocess.run(
         [sys.executable, "-m", "cli", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=400, check=False,
     )  # fmt: skip
 
 
