@@ -44,6 +44,10 @@ def _items(base_url: str, page_size: int, seen: list[int]):  # type: ignore[no-u
         params = {"limit": page_size, "cursor": cursor}
 
 
+def prepare() -> None:
+    import dlt  # noqa: F401
+
+
 def run(base_url: str, page_size: int, directory: Path, disposition: str) -> dict[str, int]:
     """Load the listing into a fresh DuckDB file under ``directory``; rows in the table."""
     import dlt
