@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from sqlalchemy import Engine
 
-from bench.bridge_jobs import POLICY
+from bench.bridge_jobs import POLICY, prepare
 from bench.servers import Simulators
 
 FRESH_MINUTES = 10
@@ -67,9 +67,9 @@ def _clock(admin: str, minutes: int = 0) -> datetime:
 
 
 def run(documents: int, engine: Engine) -> dict[str, Any]:
-    from pipelines import push, reconcile, sync
+    from pipelines import push, reconcile
 
-    catalog = sync.Catalog.load()
+    catalog = prepare()
     with Simulators(documents) as sim:
         connectors, admin = _connectors(sim.settings), sim.settings["admin"]
         synced = _sync_all(engine, connectors, catalog)

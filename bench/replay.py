@@ -179,6 +179,7 @@ def serve(directory: Path, pages: int | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # listening before READY: a client may connect before uvicorn accepts
     config = uvicorn.Config(asgi_app(replay), log_level="critical", access_log=False,
                             lifespan="off")  # fmt: skip
     server = uvicorn.Server(config)

@@ -1,6 +1,6 @@
 """One measured job in a fresh process: ``python -m bench.worker JOB ADDRESS PAGE_SIZE``.
 
-A process per job, so each peak memory figure (``ru_maxrss``) is that job's alone and no job
+A process per job, so each peak memory figure (``VmHWM``) is that job's alone and no job
 inherits another's warm caches or garbage. Setup (imports, an empty store with the bridge's
 schema) is done before the clock starts; only the job is timed. Prints one JSON line.
 """
@@ -8,7 +8,6 @@ schema) is done before the clock starts; only the job is timed. Prints one JSON 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -16,9 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+from bench.simulator_memory_bench import peak_rss_mb
 
 
 def _jobs() -> dict[str, Callable[..., dict[str, Any]]]:
@@ -51,7 +48,9 @@ def run(job: str, address: str, page_size: int) -> dict[str, Any]:
             engine = database.connect(url)
             function = _jobs()[job]
             if job.startswith("bridge_") or job == "live":
-                from pipelines import sync  # noqa: F401  (imported before the clock starts)
+                from bench.bridge_jobs import prepare
+
+                prepare()  # imports and the mapping files, before the clock starts
             started = time.perf_counter()
             result = function(address, page_size, engine)
             seconds = time.perf_counter() - started
