@@ -1,0 +1,104 @@
+"""Figures that need the real simulators (writes, a moving clock): push and reconcile freshness.
+
+Run as a job of its own (``python -m bench.worker live <documents> 0``): the simulators start in
+a process of their own, this process is the bridge. In one fresh store:
+
+1. sync every system, then time a first ``reconcile`` of the whole store;
+2. push: time ``push_due`` sending every queued row and reading each back (rows/s);
+3. freshness: move the simulated clock on by ``FRESH_MINUTES`` so a few new records arrive,
+   then time the incremental sync of every system and the ``reconcile`` after it: how long
+   from "a new record is there" to "the store has reconciled it", with N documents held.
+
+Only public entry points are called (``pipelines.sync``, ``pipelines.reconcile``,
+``pipelines.push``), so their improvements show here after a merge.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import requests
+from sqlalchemy import Engine
+
+from bench.bridge_jobs import POLICY, prepare
+from bench.servers import Simulators
+
+FRESH_MINUTES = 10
+
+
+def _connectors(settings: dict[str, Any]) -> dict[str, Any]:
+    from connectors.idesk import IDeskConnector
+    from connectors.ioffice import IOfficeConnector
+    from connectors.tracking import LgspToken, TrackingConnector
+
+    rest, soap, tasks = settings["ioffice"], settings["idesk"], settings["tracking"]
+    token = LgspToken(tasks["token_url"], tasks["client_id"], tasks["client_secret"],
+                      policy=POLICY)  # fmt: skip
+    return {
+        "ioffice": IOfficeConnector(
+            rest["base_url"], rest["username"], rest["password"], policy=POLICY, page_size=500
+        ),
+        "idesk": IDeskConnector(
+            soap["base_url"], soap["username"], soap["password"], policy=POLICY, page_size=500
+        ),
+        "tracking": TrackingConnector(tasks["base_url"], token=token, policy=POLICY),
+    }
+
+
+def _sync_all(engine: Engine, connectors: dict[str, Any], catalog) -> int:  # type: ignore[no-untyped-def]
+    from pipelines import sync
+
+    fetched = 0
+    for connector in connectors.values():
+        counts = sync.sync_system(engine, connector, catalog)
+        fetched += sum(c.fetched for c in counts.values())
+    return fetched
+
+
+def _clock(admin: str, minutes: int = 0) -> datetime:
+    if minutes:
+        answer = requests.post(f"{admin}/clock/advance", json={"minutes": minutes}, timeout=30)
+    else:
+        answer = requests.get(f"{admin}/clock", timeout=30)
+    answer.raise_for_status()
+    return datetime.fromisoformat(answer.json()["now"])
+
+
+def run(documents: int, engine: Engine) -> dict[str, Any]:
+    from pipelines import push, reconcile
+
+    catalog = prepare()
+    with Simulators(documents) as sim:
+        connectors, admin = _connectors(sim.settings), sim.settings["admin"]
+        synced = _sync_all(engine, connectors, catalog)
+        started = time.perf_counter()
+        report = reconcile.reconcile(engine, _clock(admin))
+        reconcile_s = time.perf_counter() - started
+        queued = report.completions_queued + report.deadlines_queued + report.warnings_queued
+        queued += report.extensions_queued
+
+        started = time.perf_counter()
+        pushed = push.push_due(engine, connectors, max_attempts=3)
+        push_s = time.perf_counter() - started
+
+        now = _clock(admin, FRESH_MINUTES)
+        started = time.perf_counter()
+        fresh = _sync_all(engine, connectors, catalog)
+        fresh_sync_s = time.perf_counter() - started
+        started = time.perf_counter()
+        reconcile.reconcile(engine, now)
+        fresh_reconcile_s = time.perf_counter() - started
+    return {
+        "synced": synced,
+        "tasks": report.tasks,
+        "reconcile_s": reconcile_s,
+        "queued": queued,
+        "pushed": pushed.done,
+        "push_dead": pushed.dead,
+        "push_s": push_s,
+        "fresh_records": fresh,
+        "fresh_sync_s": fresh_sync_s,
+        "fresh_reconcile_s": fresh_reconcile_s,
+    }
