@@ -3,10 +3,17 @@
 A system's connector module names its settings model (this one, or a subclass adding what
 the system needs, e.g. the tracking system's LGSP token endpoint); ``bridge/settings.py``
 makes one section per registered system from it (``[ioffice]``, ``BRIDGE_IOFFICE__BASE_URL``).
+
+``base_url`` means the same for every system: the service root, ``scheme://host[:port]`` and
+any prefix a gateway puts in front (``https://lgsp.example.gov.vn/gw``). The connector adds
+its API's path (iOffice's ``/qlvb/api``, a SOAP service's path from its WSDL). A system's
+model names that path in ``endpoint_path``, so a full endpoint pasted as ``base_url`` is
+refused when the settings load, with the root to set instead, not met as a 404 later.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -41,6 +48,22 @@ def http_url(value: str | None, field: str) -> str | None:
     return value
 
 
+def service_root(value: str | None, endpoint_path: str | None) -> str | None:
+    """``value`` if it is a service root, not a URL already holding the API's path."""
+    if not value or not endpoint_path:
+        return value
+    parts = urlsplit(value)
+    path = parts.path.rstrip("/")
+    at = (path + "/").find(endpoint_path.rstrip("/") + "/")
+    if at < 0:
+        return value
+    root = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{path[:at]}"
+    raise ValueError(
+        f"base_url is the full endpoint (it holds {endpoint_path}, which the bridge adds "
+        f"itself); set the service root instead: {root}"
+    )
+
+
 def secret(value: SecretStr | None) -> str:
     """The secret's text for the connector that sends it; empty when unset."""
     return value.get_secret_value() if value is not None else ""
@@ -52,6 +75,8 @@ class SystemSettings(BaseModel):
 
     # Also when built on its own: the refused value may be a password.
     model_config = ConfigDict(hide_input_in_errors=True)
+    # The path the connector adds to base_url (a subclass sets it); None: no check.
+    endpoint_path: ClassVar[str | None] = None
 
     base_url: str | None = None
     username: str | None = None
@@ -67,7 +92,7 @@ class SystemSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str | None) -> str | None:
-        return http_url(value, "base_url")
+        return service_root(http_url(value, "base_url"), cls.endpoint_path)
 
     @property
     def enabled(self) -> bool:
