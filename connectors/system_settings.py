@@ -9,14 +9,20 @@ any prefix a gateway puts in front (``https://lgsp.example.gov.vn/gw``). The con
 its API's path (iOffice's ``/qlvb/api``, a SOAP service's path from its WSDL). A system's
 model names that path in ``endpoint_path``, so a full endpoint pasted as ``base_url`` is
 refused when the settings load, with the root to set instead, not met as a 404 later.
+
+Each secret (``password``, the tracking system's ``client_secret``, a new system's own) may
+instead name a Prefect Secret block holding it: ``<secret>_block`` (``password_block``,
+``client_secret_block``), read when the connector is built (``bridge/secret_blocks.py``).
+Setting both is refused.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
 def url_without_userinfo(url: str) -> str:
@@ -64,6 +70,21 @@ def service_root(value: str | None, endpoint_path: str | None) -> str | None:
     )
 
 
+# Prefect's rule for block names: lowercase letters, digits and dashes.
+BLOCK_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+BLOCK_SUFFIX = "_block"
+
+
+def secret_block_fields(model: type[BaseModel]) -> dict[str, str]:
+    """``{"password": "password_block", ...}``: each secret of ``model`` that may come from a
+    Prefect Secret block, and the setting naming the block."""
+    return {
+        name.removesuffix(BLOCK_SUFFIX): name
+        for name in model.model_fields
+        if name.endswith(BLOCK_SUFFIX) and name.removesuffix(BLOCK_SUFFIX) in model.model_fields
+    }
+
+
 def secret(value: SecretStr | None) -> str:
     """The secret's text for the connector that sends it; empty when unset."""
     return value.get_secret_value() if value is not None else ""
@@ -81,6 +102,10 @@ class SystemSettings(BaseModel):
     base_url: str | None = None
     username: str | None = None
     password: SecretStr | None = None
+    password_block: str | None = Field(
+        default=None, description="name of a Prefect Secret block holding the password, "
+        "instead of password",
+    )  # fmt: skip
     max_body_mb: float = Field(
         default=50.0, gt=0, le=1024, description="largest answer read from the system (MB)"
     )
@@ -93,6 +118,22 @@ class SystemSettings(BaseModel):
     @classmethod
     def _base_url_is_http(cls, value: str | None) -> str | None:
         return service_root(http_url(value, "base_url"), cls.endpoint_path)
+
+    @model_validator(mode="after")
+    def _secret_or_its_block(self) -> SystemSettings:
+        for field, block_field in secret_block_fields(type(self)).items():
+            block = getattr(self, block_field)
+            if block is None:
+                continue
+            if getattr(self, field) is not None:
+                raise ValueError(f"set {field} or {block_field}, not both")
+            if not BLOCK_NAME.fullmatch(block):
+                # Not shown: a password pasted into the wrong setting must not be printed.
+                raise ValueError(
+                    f"{block_field} is not a Prefect block name (lowercase letters, digits "
+                    "and dashes)"
+                )
+        return self
 
     @property
     def enabled(self) -> bool:

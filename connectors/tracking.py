@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
@@ -40,6 +40,10 @@ class TrackingSettings(SystemSettings):
     token_url: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    client_secret_block: str | None = Field(
+        default=None, description="name of a Prefect Secret block holding the client secret, "
+        "instead of client_secret",
+    )  # fmt: skip
 
     @field_validator("token_url")
     @classmethod
