@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bridge import secret_blocks
 from bridge.settings import BridgeSettings, SystemSettings
 from connectors import registry
 from connectors.base import Connector
@@ -45,6 +46,11 @@ def build_connector(settings: BridgeSettings, system: str) -> Connector:
         raise NotConfigured(
             f"{system} has no address: set BRIDGE_{system.upper()}__BASE_URL or [{system}] base_url"
         )
+    if secret_blocks.names_any(cfg):
+        try:  # credentials kept in Prefect Secret blocks, read now (a rotation takes effect)
+            cfg = secret_blocks.resolve(cfg, system)
+        except secret_blocks.SecretBlockError as exc:
+            raise NotConfigured(str(exc)) from None
     http = settings.http
     return spec.connector.from_settings(
         cfg,

@@ -184,12 +184,23 @@ class SimulatorCluster:
     def ioffice_url(self) -> str:
         return self.url("ioffice")
 
+    # Each *_url is the server's root: what a client's base_url is set to (the client adds
+    # the API's path, as the bridge's connectors do). The SOAP endpoints themselves:
+    # *_endpoint.
     @property
     def idesk_url(self) -> str:
-        return self.url("idesk") + idesk.SERVICE_PATH
+        return self.url("idesk")
 
     @property
     def tracking_url(self) -> str:
+        return self.url("tracking")
+
+    @property
+    def idesk_endpoint(self) -> str:
+        return self.url("idesk") + idesk.SERVICE_PATH
+
+    @property
+    def tracking_endpoint(self) -> str:
         return self.url("tracking") + tracking.SERVICE_PATH
 
     @property
@@ -223,6 +234,15 @@ class SimulatorCluster:
             return {"base_url": self.tracking_url, "token_url": self.token_url,
                     **self.tracking_credentials}  # fmt: skip
         raise KeyError(f"no simulated server {server!r}; servers: {', '.join(SERVERS)}")
+
+    def bridge_environment(self, servers: tuple[str, ...] = SERVERS) -> dict[str, str]:
+        """The ``BRIDGE_<SYSTEM>__<SETTING>`` variables pointing a bridge at ``servers``
+        (simulator credentials only), in the order a person would write them."""
+        return {
+            f"BRIDGE_{server.upper()}__{key.upper()}": value
+            for server in servers
+            for key, value in self.client_settings(server).items()
+        }
 
     # -- control ---------------------------------------------------------------------------
     @property
@@ -268,7 +288,7 @@ class SimulatorCluster:
     def describe(self) -> dict[str, str]:
         return {
             "ioffice": self.ioffice_url,
-            "idesk": self.idesk_url,
-            "tracking": self.tracking_url,
+            "idesk": self.idesk_endpoint,
+            "tracking": self.tracking_endpoint,
             "token": self.token_url,
         }
