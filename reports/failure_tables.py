@@ -57,12 +57,13 @@ _REASONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"field 'marker'"), lambda m: "Mốc thời gian của trang dữ liệu không hợp lệ"),
     (re.compile(r"field '(?P<field>[^']+)'[^:]*: missing"),
      lambda m: f"Thiếu thông tin bắt buộc (trường {_field(m)})"),
-    (re.compile(r"field '(?P<field>[^']+)'[^:]*: .*(too long|longer|NUL|surrogate|nest)", re.I),
+    (re.compile(r"field '(?P<field>[^']+)'[^:]*: .*(longer|NUL|surrogate|nested|finite)"),
      lambda m: f"Dữ liệu không lưu được: quá dài hoặc có ký tự lạ (trường {_field(m)})"),
     (re.compile(r"field '(?P<field>[^']+)'"),
      lambda m: f"Thông tin không hợp lệ (trường {_field(m)})"),
     (re.compile(r"not an object|not JSON|not XML|malformed", re.I),
      lambda m: "Bản ghi không đúng định dạng"),
+    (re.compile(r"store refused"), lambda m: "Kho dữ liệu không nhận bản ghi này"),
 ]  # fmt: skip
 
 
