@@ -7,6 +7,8 @@ step (so a run page shows its graph and which stream failed), and what every run
 officials who watch it: the Vietnamese tables of reports/artifacts.py, published here. A run
 that left *new* failures ends Failed, saying how many and where, so a Prefect automation can
 tell someone; failures known before the run are listed again but do not fail every run after.
+Every run also refreshes the standing table of every open failure (``open-failures``), and the
+``retry-failures`` flow retries them (pipelines/failure_retry.py).
 
 Calls to an external system run inside the Prefect global concurrency limit named after that
 system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creates the limits.
