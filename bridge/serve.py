@@ -18,7 +18,8 @@ Asia/Ho_Chi_Minh):
 * ``deadline-watch/deadline-watch``: 07:30 and 13:30 Monday to Saturday, days off in the
   working-day calendar skipped; reconcile, push, the tasks at risk and overdue.
 * ``health-check/health-check``: every 15 minutes; each system and the store.
-* ``resync/resync`` and ``push-updates/push-updates``: no schedule, run by hand from the UI.
+* ``resync/resync``, ``push-updates/push-updates`` and ``retry-failures/retry-failures`` (a
+  form: all, a system, ids or a time range): no schedule, run by hand from the UI.
 * ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``half_yearly``, ``yearly``): only with
   ``schedules.reports_enabled``, on the cron lines of ``[reports]``.
 
@@ -102,6 +103,9 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
         flows.resync.to_deployment(name="resync", **common),
         flows.push_updates.to_deployment(
             name="push-updates", concurrency_limit=one_at_a_time, **common
+        ),
+        flows.retry_failures.to_deployment(
+            name="retry-failures", concurrency_limit=one_at_a_time, **common
         ),
     ]
     if plan.reports_enabled:

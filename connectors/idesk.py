@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
     BodyLimits,
+    ContractError,
     RawPage,
     RetryPolicy,
     Timeouts,
@@ -23,6 +24,7 @@ from connectors.http import (
 )
 from connectors.soap import SoapClient, service_address, service_path
 from connectors.system_settings import SystemSettings, secret
+from connectors.xmlsafe import element_to_dict
 
 SYSTEM = "idesk"
 WSDL = "idesk.wsdl"
@@ -92,7 +94,16 @@ class IDeskConnector:
         )
 
     def get(self, document_id: str) -> dict[str, Any]:
-        return self.soap.call("GetDocument", record=str(document_id), Id=document_id)
+        """One document, read as the listing reads it (lxml, every value text): zeep's binding
+        would hand dates as ``date`` objects, which the raw payload (JSON) cannot keep, so a
+        rejected record read again by its id was refused by the store every time."""
+        root = self.soap.call_raw("GetDocument", record=str(document_id), Id=document_id)
+        found = root.find(".//{*}GetDocumentResponse/{*}Document")
+        record = element_to_dict(found) if found is not None else None
+        if not isinstance(record, dict):
+            raise ContractError(SYSTEM, "GetDocument", "response has no Document",
+                                record=str(document_id))  # fmt: skip
+        return record
 
     def read_one(self, stream: str, source_id: str) -> dict[str, Any]:
         if stream not in self.capabilities.read_one:

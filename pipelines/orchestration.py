@@ -65,10 +65,6 @@ def aware(moment: datetime | None, timezone: str) -> datetime | None:
 # --- failures: what a run met, and what is new -----------------------------------------------
 
 
-def _tag(failure: Failure) -> str:
-    return {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O") + str(failure.id)
-
-
 @dataclass(frozen=True)
 class FailureWatch:
     """The open failures when a run starts, to tell afterwards which ones the run met."""
@@ -77,32 +73,35 @@ class FailureWatch:
 
     @classmethod
     def start(cls, engine: Engine) -> FailureWatch:
-        return cls({_tag(f): (f.count, f.last_seen) for f in operations.open_failures(engine)})
+        return cls({f.tag: (f.count, f.last_seen) for f in operations.open_failures(engine)})
 
-    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure]]:
-        """(met, new): failures this run added or saw again, and those not open before it.
+    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure], list[Failure]]:
+        """(met, new, open): failures this run added or saw again, those not open before it,
+        and every failure open now (the standing table of open failures).
 
         A dead letter seen again counts up and moves its last-seen time; a dead outbox row's
         attempts and update time move the same way, so either shows the run met it.
         """
         met, new = [], []
-        for failure in operations.open_failures(engine):
-            tag = _tag(failure)
+        still_open = operations.open_failures(engine)
+        for failure in still_open:
+            tag = failure.tag
             if tag not in self.before:
                 new.append(failure)
                 met.append(failure)
             elif self.before[tag] != (failure.count, failure.last_seen):
                 met.append(failure)
-        return met, new
+        return met, new, still_open
 
 
 def failure_summary(new: Sequence[Failure]) -> str:
     """One English line naming the new failures (the Failed state's message, the CLI's)."""
-    shown = "; ".join(f"{_tag(f)} {f.where}: {f.reason[:120]}" for f in new[:5])
+    shown = "; ".join(f"{f.tag} {f.where}: {f.reason[:120]}" for f in new[:5])
     more = f"; and {len(new) - 5} more" if len(new) > 5 else ""
     return (
-        f"{len(new)} new failure(s): {shown}{more}. See the failures artifact or "
-        "`bridge failures`; retry with `bridge failures --retry L<id>|O<id>`."
+        f"{len(new)} new failure(s): {shown}{more}. See the open-failures artifact or "
+        "`bridge failures`; retry with the retry-failures deployment or "
+        "`bridge failures --retry all|L<id>,O<id>`."
     )
 
 
@@ -113,10 +112,11 @@ class Verdict:
     watch: FailureWatch
     met: list[Failure] = field(default_factory=list)
     new: list[Failure] = field(default_factory=list)
+    open: list[Failure] = field(default_factory=list)  # every failure open when it ended
     error: Exception | None = None
 
     def conclude(self, engine: Engine) -> None:
-        self.met, self.new = self.watch.changes(engine)
+        self.met, self.new, self.open = self.watch.changes(engine)
 
 
 # --- the steps -------------------------------------------------------------------------------
