@@ -261,6 +261,8 @@ outbox = Table(
     Column("done_at", UTCDateTime),
 )
 Index("ix_outbox_claimable", outbox.c.state, outbox.c.next_attempt_at)
+# Push claims each system's rows on its own (a sender pool and a time budget per system).
+Index("ix_outbox_due_by_system", outbox.c.target_system, outbox.c.state, outbox.c.next_attempt_at)
 
 dead_letters = Table(
     "dead_letters",
