@@ -301,6 +301,20 @@ runs = Table(
     Column("secret_purged", Integer, nullable=False, server_default="0"),
     Column("pushed", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
+    Column(
+        "retrying",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: rows scheduled again after a transient failure",
+    ),
+    Column(
+        "left_for_later",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: due rows left for later runs, its time being up",
+    ),
     Column("error", Text),
 )
 
