@@ -80,7 +80,12 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
         queued += report.extensions_queued
 
         started = time.perf_counter()
-        pushed = push.push_due(engine, connectors, max_attempts=3)
+        # As a sync run pushes: each system's own senders (push_workers, default 4), a
+        # connector each.
+        pushed = push.push_due(
+            engine, connectors, max_attempts=3, workers={name: 4 for name in connectors},
+            connect=lambda name: _connectors(sim.settings)[name],
+        )  # fmt: skip
         push_s = time.perf_counter() - started
 
         now = _clock(admin, FRESH_MINUTES)

@@ -97,7 +97,7 @@ def _print_reconcile(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def _print_push(counts) -> None:  # type: ignore[no-untyped-def]
-    print(f"pushed: {counts.done} done, {counts.retrying} to retry, {counts.dead} dead")
+    print(f"pushed: {counts.summary()}")
 
 
 def add_resync(sub: argparse._SubParsersAction) -> None:

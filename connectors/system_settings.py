@@ -113,6 +113,11 @@ class SystemSettings(BaseModel):
         default=60.0, gt=0, description="longest one request may take, answer included"
     )
     max_json_depth: int = Field(default=64, ge=2, le=512)
+    push_workers: int = Field(
+        default=4, ge=1, le=16,
+        description="outbox rows a push sends to this system at once, each on its own "
+        "connection; keep within what the system allows one client",
+    )  # fmt: skip
 
     @field_validator("base_url")
     @classmethod

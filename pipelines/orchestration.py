@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from bridge.settings import BridgeSettings
-from pipelines import extensions, push, reconcile, sync, systems
+from pipelines import extensions, push, push_senders, reconcile, sync, systems
 from pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from pipelines.ingest import RunCounts
 from store import operations
@@ -156,22 +157,23 @@ def reconcile_step(run: Run, moment: datetime | None) -> reconcile.ReconcileRepo
 
 
 def push_step(run: Run) -> push.PushCounts:
-    """Send every due outbox row, recorded as a push run; holds a slot of every target."""
+    """Send every due outbox row, recorded as a push run; holds a slot of every target. Each
+    system gets its senders and its share of time (``push_senders.plan``); what is left waits
+    for the next run, and the run record says how many rows."""
     targets = systems.configured_systems(run.settings)
-    connectors = {name: systems.build_connector(run.settings, name) for name in targets}
+    connect = partial(systems.build_connector, run.settings, retries=False)
+    connectors = {name: connect(name) for name in targets}
     counts = push.PushCounts()
     with operations.recorded_run(run.engine, "push") as record:
         try:
             with run.limit(targets) if targets else no_limit(()):
                 counts = push.push_due(
                     run.engine, connectors, max_attempts=run.settings.outbox_max_attempts,
-                    progress=lambda c: run.log.info(
-                        "push: claimed %d, done %d, retrying %d, dead %d",
-                        c.claimed, c.done, c.retrying, c.dead,
-                    ),
+                    connect=connect, **push_senders.plan(run.settings, targets),
+                    progress=lambda c: run.log.info("push: %s", c.summary()),
                 )  # fmt: skip
         finally:
-            record.counts = {"pushed": counts.done, "failed": counts.dead}
+            record.counts = counts.run_counts()
     return counts
 
 

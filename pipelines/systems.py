@@ -36,7 +36,10 @@ def _limits(cfg: SystemSettings) -> BodyLimits:
     )
 
 
-def build_connector(settings: BridgeSettings, system: str) -> Connector:
+def build_connector(settings: BridgeSettings, system: str, *, retries: bool = True) -> Connector:
+    """``system``'s connector from its section. ``retries=False`` sends every call once,
+    whatever ``[http] max_attempts`` says: push's writes wait in the outbox for a later run
+    rather than hold this one with retries on the spot."""
     try:
         spec = registry.get(system)
     except registry.UnknownSystem as exc:
@@ -55,7 +58,7 @@ def build_connector(settings: BridgeSettings, system: str) -> Connector:
     return spec.connector.from_settings(
         cfg,
         timeouts=Timeouts(http.connect_timeout_s, http.read_timeout_s),
-        policy=RetryPolicy(max_attempts=http.max_attempts),
+        policy=RetryPolicy(max_attempts=http.max_attempts if retries else 1),
         ca_bundle=str(http.ca_bundle) if http.ca_bundle else None,
         limits=_limits(cfg),
     )

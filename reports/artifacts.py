@@ -67,6 +67,8 @@ def stream_row(system: str, stream: str, counts: Any, note: str = "") -> dict[st
 def push_row(counts: Any, note: str = "") -> dict[str, Any]:
     """The push's line: ``counts`` is a pipelines.push.PushCounts."""
     waiting = f"{counts.retrying} cập nhật sẽ gửi lại sau" if counts.retrying else ""
+    left = getattr(counts, "left", 0)
+    later = f"{left} cập nhật để lần chạy sau (hết thời gian dành cho lần này)" if left else ""
     return {
         "Hệ thống": "Tất cả",
         "Luồng": "Gửi cập nhật",
@@ -77,7 +79,7 @@ def push_row(counts: Any, note: str = "") -> dict[str, Any]:
         "Văn bản mật (bỏ qua)": 0,
         "Đã gửi": counts.done,
         "Gửi lỗi": counts.dead,
-        "Ghi chú": "; ".join(part for part in (note, waiting) if part),
+        "Ghi chú": "; ".join(part for part in (note, waiting, later) if part),
     }
 
 

@@ -26,6 +26,7 @@ from simulators import admin, groundtruth, idesk, ioffice, tracking
 from simulators.auth import TokenStore
 from simulators.clock import SimClock
 from simulators.faults import FaultMiddleware, FaultPlan, apply_settings
+from simulators.load import LoadMeter
 from simulators.state import SimState
 from simulators.timeutil import epoch_utc, iso_local, parse_instant
 from simulators.world import World, WorldConfig
@@ -51,6 +52,7 @@ class SimulatorSettings:
     tracking_client_id: str = "bridge"
     tracking_client_secret: str = "sim-lgsp-secret"  # noqa: S105
     require_bearer: bool = True
+    request_cost_s: int = 0  # simulated seconds every request moves the clock (simulators/load.py)
     faults: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -97,6 +99,12 @@ class Simulation:
                 self.plans["tracking"], self.tracking_tokens.expire_all,
             ),
         }  # fmt: skip
+        # Outermost: a request held by an injected latency counts as in flight.
+        self.meters = {
+            name: LoadMeter(app, self.clock, settings.request_cost_s)
+            for name, app in self.apps.items()
+        }
+        self.apps = dict(self.meters)
 
     def _plan(self, server: str) -> FaultPlan:
         if server not in self.plans:
@@ -277,6 +285,22 @@ class SimulatorCluster:
     def injected(self, server: str) -> list[tuple[str, str]]:
         """(stream, record id) of every record a hostile value was put into, in order."""
         return list(self.simulation._plan(server).injected)
+
+    def set_request_cost(self, seconds: int) -> None:
+        """Every request to any server moves the simulated clock ``seconds`` forward."""
+        for meter in self.simulation.meters.values():
+            meter.cost_s = seconds
+
+    def peak_in_flight(self, server: str) -> int:
+        """The most requests ``server`` answered at once since the last ``reset_load``."""
+        return self.simulation.meters[server].peak
+
+    def requests_served(self, server: str) -> int:
+        return self.simulation.meters[server].requests
+
+    def reset_load(self) -> None:
+        for meter in self.simulation.meters.values():
+            meter.reset()
 
     def clear_faults(self) -> None:
         for plan in self.simulation.plans.values():
