@@ -47,14 +47,16 @@ def _connectors(settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sync_all(engine: Engine, connectors: dict[str, Any], catalog) -> int:  # type: ignore[no-untyped-def]
+def _sync_all(engine: Engine, connectors: dict[str, Any], catalog) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Every system synced; (records read, records new or changed)."""
     from pipelines import sync
 
-    fetched = 0
+    fetched = moved = 0
     for connector in connectors.values():
-        counts = sync.sync_system(engine, connector, catalog)
-        fetched += sum(c.fetched for c in counts.values())
-    return fetched
+        for counts in sync.sync_system(engine, connector, catalog).values():
+            fetched += counts.fetched
+            moved += counts.new + counts.changed
+    return fetched, moved
 
 
 def _clock(admin: str, minutes: int = 0) -> datetime:
@@ -72,7 +74,7 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
     catalog = prepare()
     with Simulators(documents) as sim:
         connectors, admin = _connectors(sim.settings), sim.settings["admin"]
-        synced = _sync_all(engine, connectors, catalog)
+        synced, _ = _sync_all(engine, connectors, catalog)
         started = time.perf_counter()
         report = reconcile.reconcile(engine, _clock(admin))
         reconcile_s = time.perf_counter() - started
@@ -85,7 +87,7 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
 
         now = _clock(admin, FRESH_MINUTES)
         started = time.perf_counter()
-        fresh = _sync_all(engine, connectors, catalog)
+        fresh_read, fresh = _sync_all(engine, connectors, catalog)
         fresh_sync_s = time.perf_counter() - started
         started = time.perf_counter()
         reconcile.reconcile(engine, now)
@@ -99,6 +101,7 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
         "push_dead": pushed.dead,
         "push_s": push_s,
         "fresh_records": fresh,
+        "fresh_read": fresh_read,
         "fresh_sync_s": fresh_sync_s,
         "fresh_reconcile_s": fresh_reconcile_s,
     }
