@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 
-from bench.live import FRESH_MINUTES
 from bench.suite import Figure
 
 # (figure name, what it is, its floor's name or None, a yardstick's name or None)
@@ -73,8 +72,8 @@ def live_lines(figure: Figure | None) -> list[str]:
         f"  push: {push}, {first['pushed']:,} rows sent, each read back "
         f"({sum(r['push_dead'] for r in runs)} dead)",
         f"  reconcile of the whole store: {_spread([r['reconcile_s'] for r in runs], 's')}",
-        f"  freshness, clock moved on {FRESH_MINUTES} min ({first['fresh_records']:,} records "
-        f"new or changed, {first['fresh_read']:,} read with the overlap): "
+        f"  freshness, clock moved on {first['fresh_minutes']} min until a sync brought "
+        f"{first['fresh_records']:,} new or changed ({first['fresh_read']:,} read): "
         f"incremental sync {_spread([r['fresh_sync_s'] for r in runs], 's')}"
         f" + reconcile {_spread([r['fresh_reconcile_s'] for r in runs], 's')}",
     ]
