@@ -4,7 +4,8 @@ Run as a job of its own (``python -m bench.worker live <documents> 0``): the sim
 a process of their own, this process is the bridge. In one fresh store:
 
 1. sync every system, then time a first ``reconcile`` of the whole store;
-2. push: time ``push_due`` sending every queued row and reading each back (rows/s);
+2. push: time ``push_due`` sending every queued row and reading each back (rows/s), against
+   the floor of two calls per row through the same connectors (``push_floor``);
 3. freshness: move the simulated clock on ``FRESH_MINUTES`` at a time until a sync brings a
    new or changed record, then time that incremental sync of every system and the
    ``reconcile`` after it: how long from "a new record is there" to "the store has reconciled
@@ -70,6 +71,31 @@ def _clock(admin: str, minutes: int = 0) -> datetime:
     return datetime.fromisoformat(answer.json()["now"])
 
 
+def push_floor(engine: Engine, connectors: dict[str, Any]) -> tuple[int, float]:
+    """The floor under push: two calls per row pushed, through the same connectors, to the same
+    records (a read of the target standing in for the write, then the read-back), with none
+    of push's bookkeeping (claim, lease, heartbeat, state). (rows, seconds)."""
+    from sqlalchemy import select
+
+    from schemas.codes import OutboxState
+    from store.tables import outbox
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(outbox.c.target_system, outbox.c.operation, outbox.c.target_id).where(
+                outbox.c.state == OutboxState.DONE.value
+            )
+        ).all()
+    started = time.perf_counter()
+    for system, operation, target in rows:
+        connector = connectors[system]
+        check = connector.capabilities.read_back.get(operation)
+        stream = check.stream if check else sorted(connector.capabilities.read_one)[0]
+        connector.read_one(stream, target)
+        connector.read_one(stream, target)
+    return len(rows), time.perf_counter() - started
+
+
 def run(documents: int, engine: Engine) -> dict[str, Any]:
     from pipelines import push, reconcile
 
@@ -86,6 +112,7 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
         started = time.perf_counter()
         pushed = push.push_due(engine, connectors, max_attempts=3)
         push_s = time.perf_counter() - started
+        floor_rows, floor_s = push_floor(engine, connectors)
 
         # Move the clock on a step at a time until a sync brings something new or changed.
         fresh = minutes = 0
@@ -105,6 +132,8 @@ def run(documents: int, engine: Engine) -> dict[str, Any]:
         "pushed": pushed.done,
         "push_dead": pushed.dead,
         "push_s": push_s,
+        "push_floor_rows": floor_rows,
+        "push_floor_s": floor_s,
         "fresh_records": fresh,
         "fresh_read": fresh_read,
         "fresh_minutes": minutes,
