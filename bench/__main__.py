@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
           "process of their own; so the client is what is measured):")  # fmt: skip
     for line in report.ingest_table(figures, file_format()):
         print("  " + line)
+    print("  (× floor and × dlt are ratios of medians; the floors store one table and keep no raw "
+          "payload, hash, cursor, run log or dead letter, which the bridge does)")  # fmt: skip
     for line in report.memory_lines(figures) + report.live_lines(figures.get("live")):
         print(line)
     problems = check_counts({n: f for n, f in figures.items() if n != "live"})

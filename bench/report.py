@@ -66,13 +66,23 @@ def live_lines(figure: Figure | None) -> list[str]:
         return []
     runs, first = figure.runs, figure.runs[0]
     push = _spread([r["pushed"] / r["push_s"] for r in runs], "rows/s", 1)
+    floor_rates = [r["push_floor_rows"] / r["push_floor_s"] for r in runs if r["push_floor_s"]]
+    push_rates = [r["pushed"] / r["push_s"] for r in runs]
+    floor = _spread(floor_rates, "rows/s", 1) if floor_rates else "—"
+    ratio = (
+        f"{statistics.median(push_rates) / statistics.median(floor_rates):.2f}× floor"
+        if floor_rates
+        else "no floor"
+    )
     return [
         f"against the simulators in a process of their own: {first['synced']:,} records "
         f"synced, {first['tasks']:,} tasks (median and spread of {len(runs)} runs)",
         f"  push: {push}, {first['pushed']:,} rows sent, each read back "
-        f"({sum(r['push_dead'] for r in runs)} dead)",
+        f"({sum(r['push_dead'] for r in runs)} dead); floor (two calls per row through the same "
+        f"connectors, no bookkeeping) {floor}: {ratio}",
         f"  reconcile of the whole store: {_spread([r['reconcile_s'] for r in runs], 's')}",
-        f"  freshness, clock moved on ({first['fresh_records']:,} new or changed records): "
+        f"  freshness, clock moved on {first['fresh_minutes']} min until a sync brought "
+        f"{first['fresh_records']:,} new or changed ({first['fresh_read']:,} read): "
         f"incremental sync {_spread([r['fresh_sync_s'] for r in runs], 's')}"
         f" + reconcile {_spread([r['fresh_reconcile_s'] for r in runs], 's')}",
     ]
