@@ -37,12 +37,17 @@ serve:
 	$(if $(wildcard $(BIN)/bridge),,$(error no $(BIN)/bridge: run 'make install' first (it needs the package index; serve never installs)))
 	$(BIN)/python -m bridge.serve --with-server
 
+# Four worker processes (pytest-xdist): the tests mostly wait on sockets and disk, so 2 cores
+# keep four busy. loadgroup keeps the tests on the session's Prefect server on one worker.
+PYTEST_WORKERS ?= 4
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # Everything but the slow tests, for the edit-run loop. CI always runs `make test`.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(XDIST) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

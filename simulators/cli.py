@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadlines-as-dates", action="store_true",
         help="the tracking system keeps deadlines typed from hanXuLy as dates (late next day)",
     )  # fmt: skip
+    parser.add_argument(
+        "--split", action="store_true",
+        help="iOffice and iDesk hold two agencies' documents (every third on iDesk), not the same",
+    )  # fmt: skip
     return parser
 
 
@@ -54,7 +58,7 @@ def settings_from(args: argparse.Namespace) -> SimulatorSettings:
     return SimulatorSettings(
         size=args.size, seed=args.seed, start=args.start, speed=args.speed,
         require_bearer=not args.no_bearer, faults=faults,
-        deadlines_as_dates=args.deadlines_as_dates,
+        deadlines_as_dates=args.deadlines_as_dates, split=args.split,
     )  # fmt: skip
 
 

@@ -43,6 +43,7 @@ class SimulatorSettings:
     history_days: int = 120
     horizon_days: int = 90
     deadlines_as_dates: bool = False  # structured task deadlines held as dates (docs/simulators.md)
+    split: bool = False  # iOffice and iDesk hold two agencies' documents (docs/simulators.md)
     token_ttl_seconds: int = 3600  # simulated seconds
     # Simulator-only credentials, printed by the CLI on purpose; they guard nothing real.
     ioffice_username: str = "bridge"
@@ -67,7 +68,7 @@ class Simulation:
                         settings.horizon_days, settings.deadlines_as_dates)
         )  # fmt: skip
         self.clock = SimClock(start, settings.speed)
-        self.state = SimState(self.world, self.clock)
+        self.state = SimState(self.world, self.clock, settings.split)
         self.plans = {name: FaultPlan(name, settings.seed) for name in SERVERS}
         for server, kinds in settings.faults.items():
             for kind, values in kinds.items():
