@@ -8,23 +8,25 @@ run. Nothing here measures or asserts the wall clock.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bridge.settings import load_settings
 from connectors.http import RetryPolicy, Timeouts
 from connectors.tracking import LgspToken, TrackingConnector
-from pipelines import push
+from pipelines import orchestration, push
 from simulators.harness import SimulatorCluster
 from store import outbox as outbox_store
 from store import queries
 from store.queries import OutboxItem
-from store.tables import outbox
+from store.tables import outbox, runs
 
 ONCE = RetryPolicy(max_attempts=1)  # what push_step gives its connectors: no inline retries
 SHORT = Timeouts(connect_s=2, read_s=5)
@@ -185,3 +187,26 @@ def test_without_a_connector_factory_a_system_has_one_sender(sim, engine):
     )  # fmt: skip
     assert counts.done == len(items)
     assert sim.peak_in_flight("tracking") == 1
+
+
+def test_a_scheduled_push_records_in_rows_what_its_spent_budget_left(sim, engine):
+    """push_step as a sync run calls it: settings' senders, budget and single attempts; the
+    push's run record says how many rows were left for the next run."""
+    settings = load_settings(
+        tracking={**sim.client_settings("tracking"), "push_workers": 2},
+        push={"budget_s": 1e-6},  # spent before any sender's second row
+    )
+    items = _progress_reports(sim, 12)
+    queries.enqueue_outbox(engine, items, datetime.now(UTC))
+
+    counts = orchestration.push_step(orchestration.Run(settings, engine, logging.getLogger("test")))
+
+    assert counts.out_of_time == ["tracking"]
+    assert counts.done <= 2  # at most one row per sender started before the budget was spent
+    assert counts.left == len(items) - counts.done
+    with engine.connect() as conn:
+        record = conn.execute(select(runs).where(runs.c.kind == "push")).one()
+    assert (record.pushed, record.failed, record.retrying, record.left_for_later) == (
+        counts.done, 0, 0, counts.left,
+    )  # fmt: skip
+    assert _states(engine) == Counter({"pending": counts.left, "done": counts.done})
