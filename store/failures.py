@@ -1,6 +1,10 @@
 """Failures: open dead letters, dead outbox rows and tasks answered by a secret document, as
-`bridge failures` and the flows list them; resolving a dead letter; the dead letters of items
-reconcile could not handle (stream ``calendar``); which dead letters sync reads again."""
+`bridge failures` and the flows list them; the dead letters of items reconcile could not handle
+(stream ``calendar``); which dead letters sync reads again.
+
+Nothing here resolves a dead letter by hand: ingest resolves one when it reads its record
+cleanly (store/pages.py), reconcile a calendar one when the year's file is there, so a letter
+closes only once what failed went through (pipelines/failure_retry.py)."""
 
 from __future__ import annotations
 
@@ -95,28 +99,6 @@ def list_failures(engine: Engine) -> list[Failure]:
         for r in secret
     ]  # fmt: skip
     return failures
-
-
-def resolve_dead_letter(
-    engine: Engine, letter_id: int, now: datetime
-) -> tuple[str, str, str] | None:
-    """Mark an open dead letter resolved; returns its (system, stream, source id), or None.
-
-    A rejected record is never in ``source_records``, so the next read of it (a resync of its
-    id, or the source changing it) normalises it afresh; a new rejection opens a new letter.
-    """
-    with engine.begin() as conn:
-        letter = conn.execute(
-            select(dead_letters).where(
-                dead_letters.c.id == letter_id, dead_letters.c.resolved_at.is_(None)
-            )
-        ).one_or_none()
-        if letter is None:
-            return None
-        conn.execute(
-            update(dead_letters).where(dead_letters.c.id == letter_id).values(resolved_at=now)
-        )
-    return letter.system, letter.stream, letter.source_id
 
 
 def open_dead_letter_ids(engine: Engine, system: str, stream: str, limit: int) -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 import cli
 from simulators.harness import SimulatorCluster
 from store import database, queries
-from store.queries import OutboxItem
+from store.queries import DeadLetter, OutboxItem, Page
 from store.tables import dead_letters, documents, outbox
 from tests.integration.environment import bridge_env
 
@@ -160,3 +160,17 @@ def test_a_sync_that_leaves_new_rejects_exits_1(settings_env, sim, capsys):
 
     # The same sync with nothing new to reject exits 0.
     assert cli.main(["sync", "idesk", "--no-reconcile"]) == 0
+
+
+def test_a_record_gone_from_its_system_stays_open_and_says_why(settings_env, capsys):
+    engine = database.connect(settings_env)
+    gone = DeadLetter("9999999", "field 'number_notation' (soKyHieu): missing (value: None)", {})
+    queries.write_page(engine, Page("ioffice", "incoming", dead_letters=[gone]), datetime.now(UTC))
+    engine.dispose()
+    (letter,) = _failures(settings_env)
+    assert cli.main(["failures", "--retry", "all"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{letter.tag}: still failing: ioffice") and "9999999" in out, out
+    assert "0 read again and resolved, 1 still failing" in out
+    (still,) = _failures(settings_env)
+    assert (still.tag, still.count) == (letter.tag, 1)  # nothing was read: nothing counted again
