@@ -19,6 +19,8 @@ Asia/Ho_Chi_Minh):
   working-day calendar skipped; reconcile, push, the tasks at risk and overdue.
 * ``health-check/health-check``: every 15 minutes; each system and the store.
 * ``resync/resync`` and ``push-updates/push-updates``: no schedule, run by hand from the UI.
+  The resync form offers only the configured systems and their streams (``offer_only``); its
+  dates are local days. No system configured, no resync deployment.
 * ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``half_yearly``, ``yearly``): only with
   ``schedules.reports_enabled``, on the cron lines of ``[reports]``.
 
@@ -72,13 +74,16 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
     # Module paths, not file paths: a serve process started from any directory finds them.
     common: dict[str, Any] = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": ["bridge"]}
     deployments = [
-        flows.sync_system.to_deployment(
-            name=system,
-            parameters={"system": system},
-            schedules=_schedules("schedules.sync", plan.sync, timezone),
-            concurrency_limit=one_at_a_time,
-            description=f"Sync {system}, reconcile, push (schedules.sync)",
-            **common,
+        offer_only(
+            flows.sync_system.to_deployment(
+                name=system,
+                parameters={"system": system},
+                schedules=_schedules("schedules.sync", plan.sync, timezone),
+                concurrency_limit=one_at_a_time,
+                description=f"Sync {system}, reconcile, push (schedules.sync)",
+                **common,
+            ),
+            configured_systems(settings),
         )
         for system in configured_systems(settings)
     ]
@@ -97,9 +102,14 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
             concurrency_limit=one_at_a_time,
             **common,
         ),
+    ]
+    systems = configured_systems(settings)
+    if systems:
         # On demand only. A resync of another system may run beside one already running: the
         # per-system call limits keep them from crowding one system.
-        flows.resync.to_deployment(name="resync", **common),
+        resync = flows.resync.to_deployment(name="resync", **common)
+        deployments.append(offer_only(resync, systems))
+    deployments += [
         flows.push_updates.to_deployment(
             name="push-updates", concurrency_limit=one_at_a_time, **common
         ),
@@ -123,6 +133,26 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
             )
         ]
     return deployments
+
+
+def offer_only(deployment: Any, systems: Sequence[str]) -> Any:
+    """Narrow a deployment's form to ``systems`` and their streams (connectors/registry.py).
+
+    The flow's signature offers every registered system; the form, and the server, which
+    checks every run's parameters against it, accept only those configured where it is served.
+    """
+    from connectors import registry
+
+    form = deployment._parameter_openapi_schema.properties
+    form["system"]["enum"] = list(systems)
+    if "streams" in form:
+        choices = {"enum": list(registry.stream_names(list(systems))), "type": "string"}
+        for option in form["streams"].get("anyOf", []):
+            if option.get("type") == "array":
+                option["items"] = choices
+        which = "; ".join(f"{name}: {', '.join(registry.streams(name))}" for name in systems)
+        form["streams"]["description"] = f"{form['streams'].get('description', '')} ({which})"
+    return deployment
 
 
 def _schedules(

@@ -65,10 +65,24 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     (watch,) = by_name["deadline-watch/deadline-watch"].schedules
     assert watch.parameters == {"skip_days_off": True}
     assert by_name["resync/resync"].entrypoint == "flows.resync"
+    # The form offers only what is configured here: a choice of systems and of their streams,
+    # and local days (a date picker, no time zone to get wrong).
     form = by_name["resync/resync"]._parameter_openapi_schema.model_dump()["properties"]
-    assert form["system"]["enum"] == ["ioffice", "idesk", "tracking"]
-    assert form["since"]["anyOf"][0] == {"format": "date-time", "type": "string"}
+    assert form["system"]["enum"] == ["ioffice", "tracking"]
+    streams = next(o for o in form["streams"]["anyOf"] if o["type"] == "array")
+    assert streams["items"]["enum"] == ["incoming", "outgoing", "directives", "tasks"]
+    assert (
+        "ioffice: incoming, outgoing, directives; tracking: tasks" in form["streams"]["description"]
+    )
+    assert form["since"]["anyOf"][0] == {"format": "date", "type": "string"}
     assert form["dry_run"]["type"] == "boolean"
+    sync_form = sync._parameter_openapi_schema.model_dump()["properties"]
+    assert sync_form["system"]["enum"] == ["ioffice", "tracking"]
+
+
+def test_no_resync_is_offered_without_a_configured_system(monkeypatch, tmp_path):
+    names = {d.flow_name for d in serve.build_deployments(_settings(monkeypatch, tmp_path))}
+    assert "resync" not in names and "health-check" in names
 
 
 def test_the_periodic_reports_are_served_only_when_enabled(monkeypatch, tmp_path):
