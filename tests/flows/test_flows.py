@@ -38,16 +38,22 @@ def artifacts(state) -> dict[str, list[dict] | str]:
 
 
 def run_logs(state) -> str:
-    """Every log line of the run, read back through the Prefect API."""
+    """Every log line of the run, read back through the Prefect API once the last one (the
+    hook's "ended" line, sent in the background like every log) is there."""
+    import time
+
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     run_id = state.state_details.flow_run_id
+    only_it = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))
     with get_client(sync_client=True) as client:
-        found = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))
-        )
-    return "\n".join(entry.message for entry in found)
+        for _ in range(60):
+            lines = "\n".join(entry.message for entry in client.read_logs(log_filter=only_it))
+            if " ended " in lines:
+                return lines
+            time.sleep(0.5)
+    return lines
 
 
 def run_name(state) -> str:
