@@ -34,6 +34,7 @@ is cancelled (``CANCEL_NEW``), so pollers never pile up behind a slow system.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import os
@@ -147,7 +148,7 @@ def offer_only(deployment: Any, systems: Sequence[str]) -> Any:
     form["system"]["enum"] = list(systems)
     if "streams" in form:
         choices = {"enum": list(registry.stream_names(list(systems))), "type": "string"}
-        for option in form["streams"].get("anyOf", []):
+        for option in [form["streams"], *form["streams"].get("anyOf", [])]:
             if option.get("type") == "array":
                 option["items"] = choices
         which = "; ".join(f"{name}: {', '.join(registry.streams(name))}" for name in systems)
@@ -199,7 +200,6 @@ def ensure_concurrency_limits(names: Iterable[str], limit: int) -> list[str]:
 
 def serve_deployments(settings: BridgeSettings | None = None) -> int:
     """Register the deployments with the server at PREFECT_API_URL and run them until stopped."""
-    from prefect import serve
     from prefect.settings import PREFECT_API_URL
 
     from pipelines.systems import configured_systems, known_systems
@@ -225,8 +225,33 @@ def serve_deployments(settings: BridgeSettings | None = None) -> int:
               f"({settings.schedules.calls_per_system} calls each)")  # fmt: skip
     # Several serve processes may share the deployments: one stopping must not pause the
     # schedules for the others, so schedules stay on at shutdown.
-    serve(*build_deployments(settings), pause_on_shutdown=False)
+    runner = _runner_class()(pause_on_shutdown=False)
+    deployments = build_deployments(settings)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    print(f"serving {len(deployments)} deployments; SIGTERM or Ctrl-C stops", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(runner.start())
     return 0
+
+
+def _runner_class() -> type:
+    """Prefect's Runner, stopped in order on SIGTERM.
+
+    Prefect's own SIGTERM handler calls the runner's stop from inside its running event loop,
+    where that call only makes a coroutine nobody awaits ("coroutine 'Runner.astop' was never
+    awaited"), then exits on the spot. This one schedules the stop on the loop: the poller
+    stops, runs in progress are cancelled and reported, and ``start`` returns.
+    """
+    from prefect.runner import Runner
+
+    class OrderlyRunner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            self._logger.info("SIGTERM received, stopping")
+            if self.started:
+                self._stopping_task = asyncio.get_running_loop().create_task(self.astop())
+
+    return OrderlyRunner
 
 
 # --- make serve: a local Prefect server, then the deployments --------------------------------

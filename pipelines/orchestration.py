@@ -229,11 +229,21 @@ def push_step(run: Run) -> push.PushCounts:
     return counts
 
 
+def resync_stream(
+    run: Run, connector: Any, catalog: sync.Catalog, system: str, stream: str,
+    window: dict[str, Any], progress: Progress | None = None,
+) -> RunCounts:  # fmt: skip
+    """One stream of one system read again: ``window`` holds since/until (ISO) or ids, and
+    dry_run."""
+    return sync.resync(run.engine, connector, catalog, stream=stream, progress=progress, **window)
+
+
 @dataclass(frozen=True)
 class Steps:
-    """The callables a sync run is made of (flows.py passes them as Prefect tasks)."""
+    """The callables a run is made of (flows.py passes them as Prefect tasks)."""
 
     sync_stream: Callable[..., RunCounts] = sync_stream
+    resync_stream: Callable[..., RunCounts] = resync_stream
     reread_rejects: Callable[..., dict] = reread_rejects
     reconcile: Callable[..., reconcile.ReconcileReport] = reconcile_step
     push: Callable[..., push.PushCounts] = push_step
@@ -343,6 +353,7 @@ def resync_run(
     ids: Sequence[str] | None = None,
     dry_run: bool = False,
     steps_progress: Progress | None = None,
+    steps: Steps = DIRECT,
 ) -> ResyncOutcome:
     """Read a time range or some records of one system again; the live cursor does not move.
     Give either a range or ids (ValueError otherwise); an unknown stream fails before any
@@ -356,17 +367,20 @@ def resync_run(
     connector = systems.build_connector(run.settings, system)
     outcome = ResyncOutcome(watch=FailureWatch.start(run.engine), system=system)
     live = _live(run, system, outcome.streams, steps_progress)
+    window = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "ids": list(ids) if ids else None,
+        "dry_run": dry_run,
+    }
     try:
         with run.limit([system]):
             for stream in chosen:
                 outcome.failed_stream = stream
                 outcome.streams[stream] = RunCounts()
-                outcome.streams[stream] = sync.resync(
-                    run.engine, connector, catalog, stream=stream,
-                    since=since.isoformat() if since else None,
-                    until=until.isoformat() if until else None,
-                    ids=list(ids) if ids else None, progress=live, dry_run=dry_run,
-                )  # fmt: skip
+                outcome.streams[stream] = steps.resync_stream(
+                    run, connector, catalog, system, stream, window, live
+                )
             outcome.failed_stream = ""
     except Exception as exc:
         outcome.error = exc

@@ -69,8 +69,8 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     # and local days (a date picker, no time zone to get wrong).
     form = by_name["resync/resync"]._parameter_openapi_schema.model_dump()["properties"]
     assert form["system"]["enum"] == ["ioffice", "tracking"]
-    streams = next(o for o in form["streams"]["anyOf"] if o["type"] == "array")
-    assert streams["items"]["enum"] == ["incoming", "outgoing", "directives", "tasks"]
+    assert form["streams"]["type"] == "array" and form["streams"]["default"] == []
+    assert form["streams"]["items"]["enum"] == ["incoming", "outgoing", "directives", "tasks"]
     assert (
         "ioffice: incoming, outgoing, directives; tracking: tasks" in form["streams"]["description"]
     )
