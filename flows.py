@@ -15,6 +15,7 @@ system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creat
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import FailedRun
 from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
 
@@ -85,7 +87,7 @@ TASKS = orch.Steps(sync_stream=_raising(sync_stream), resync_stream=_raising(res
                    push=push)  # fmt: skip
 
 
-@task(name="publish", **_TASK)
+@task(name="publish", task_run_name="publish-{key}", **_TASK)
 def publish(key: str, rows: list[dict], description: str) -> None:
     """A Vietnamese table artifact (an empty table still says what it is)."""
     create_table_artifact(rows, key=key, description=description)
@@ -135,6 +137,29 @@ def _log_outcome(flow_: Any, flow_run: Any, state: State) -> None:
 
 
 _HOOKS: dict[str, list[Callable]] = {"on_completion": [_log_outcome], "on_failure": [_log_outcome]}
+
+
+class _NoTracebackForAFailedState(logging.Filter):
+    """A served run is executed by Prefect's engine process, which asks for the run's result at
+    the end and logs "Engine execution exited with unexpected exception" with a traceback for
+    any Failed state, even one a flow returned on purpose with its reason (``FailedRun``). That
+    line is dropped; a flow that raised (a bug) keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if not text.startswith("Engine execution exited with unexpected exception"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        # connectors/redaction.py folds the traceback into the message (its last line names
+        # the exception) and clears exc_info, so both forms are read.
+        last = text.rstrip().rsplit("\n", 1)[-1]
+        return not (isinstance(error, FailedRun) or last.startswith(_FAILED_RUN))
+
+
+_FAILED_RUN = f"{FailedRun.__module__}.{FailedRun.__qualname__}:"
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForAFailedState())
 
 
 @flow(name="sync-system", flow_run_name="sync-{system}", **_HOOKS)
