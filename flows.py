@@ -7,6 +7,8 @@ step (so a run page shows its graph and which stream failed), and what every run
 officials who watch it: the Vietnamese tables of reports/artifacts.py, published here. A run
 that left *new* failures ends Failed, saying how many and where, so a Prefect automation can
 tell someone; failures known before the run are listed again but do not fail every run after.
+Every run also refreshes the standing table of every open failure (``open-failures``), and the
+``retry-failures`` flow retries them (pipelines/failure_retry.py).
 
 Calls to an external system run inside the Prefect global concurrency limit named after that
 system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creates the limits.
@@ -31,9 +33,11 @@ from prefect.states import Completed, Failed, State
 
 from bridge.settings import load_settings
 from connectors import registry
+from pipelines import failure_retry as retry
 from pipelines import orchestration as orch
 from pipelines import orchestration_checks as checks
 from reports import artifacts as tables
+from reports import failure_tables
 from reports.artifacts import MAX_ROWS, SYSTEM_LABELS
 from store import operations
 
@@ -42,6 +46,7 @@ from store import operations
 SystemName = Literal[registry.names()]  # type: ignore[valid-type]
 StreamName = Literal[registry.stream_names()]  # type: ignore[valid-type]
 ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
+RetryWhich = Literal["all", "system", "ids", "time_range"]
 
 # --- tasks: one per stream and per step; state is in the store, so nothing is cached ---------
 
@@ -101,17 +106,23 @@ def _run(settings, engine) -> orch.Run:  # type: ignore[no-untyped-def]
     return orch.Run(settings, engine, get_run_logger(), _limit)
 
 
-def publish_open_failures(engine: Any, tz: str) -> None:
-    """STOPGAP (wt-forms), replaced by wt-failures' ``_publish_open``: every open failure."""
-    rows, description = tables.open_failures_rows(operations.open_failures(engine), tz)
-    publish(tables.OPEN_FAILURES_KEY, rows, description)
+def _publish_open(failures: Sequence[Any], tz: str) -> None:
+    """Refresh the standing table of every open failure (key ``open-failures``)."""
+    rows, description = failure_tables.open_failures_table(failures, tz)
+    publish(failure_tables.ARTIFACT_KEY, rows, description)
 
 
 def _verdict(outcome: orch.Verdict, tz: str, flow_name: str, result: dict[str, Any]) -> State:
-    """Publish the failures the run met; Completed with ``result``, or Failed naming new ones."""
+    """Publish the failures the run met (their technical reasons to the log) and every open
+    one; Completed with ``result``, or Failed naming the new ones."""
     if outcome.met:
-        rows, description = tables.failure_table(outcome.met, outcome.new, tz)
+        fresh = {f.tag for f in outcome.new}
+        for f in outcome.met:
+            level = get_run_logger().warning if f.tag in fresh else get_run_logger().info
+            level("failure %s %s (%dx): %s", f.tag, f.where, f.count, f.reason)
+        rows, description = failure_tables.failure_table(outcome.met, outcome.new, tz)
         publish(f"{flow_name}-failures", rows, description)
+    _publish_open(outcome.open, tz)
     if outcome.new:
         # A message only: Prefect reads a Failed state's data as the exception that failed it.
         return Failed(message=orch.failure_summary(outcome.new))
@@ -277,14 +288,48 @@ def resync(
                     for s, c in out.streams.items()]  # fmt: skip
             publish(f"resync-{system}", rows, f"Đọc lại {label}: lỗi")
             _verdict(out, tz, "resync", {})
-            publish_open_failures(engine, tz)  # STOPGAP (wt-forms): see publish_open_failures
             return _refused(out.error)
         what = f"các bản ghi {', '.join(ids)}" if ids else tables.range_label(start, stop, tz)
         note = "Chạy thử: không ghi gì vào kho." if dry_run else "Con trỏ đồng bộ không đổi."
         rows = [tables.stream_row(system, s, c) for s, c in out.streams.items()]
         publish(f"resync-{system}", rows, f"Đọc lại {label}: {what}. {note}")
-        publish_open_failures(engine, tz)  # STOPGAP (wt-forms): see publish_open_failures
         return _verdict(out, tz, "resync", {s: asdict(c) for s, c in out.streams.items()})
+
+
+@flow(name="retry-failures", **_HOOKS)
+def retry_failures(
+    which: RetryWhich = "all",
+    system: SystemName | None = None,
+    ids: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> State:
+    """Retry open failures: dead updates are queued again, rejected records read again.
+
+    A rejected record's failure closes only once it has been read again successfully; one that
+    fails again stays open and the run says so (Failed, naming it). The same as
+    `bridge failures --retry`; the open-failures artifact lists what is open.
+
+    Args:
+        which: all (every open failure), system (those of one system), ids (L12, O142...)
+            or time_range (those opened between since and until).
+        system: the system, for which=system (or to narrow a time range).
+        ids: the failures' ids as the open-failures table shows them, for which=ids.
+        since: first day (local), for which=time_range; empty means from the first.
+        until: last day (local, included), for which=time_range; empty means today.
+    """
+    settings = load_settings()
+    tz = settings.timezone
+    choice = retry.Choice.from_form(which, system, ids, since, until)
+    with operations.opened(settings.effective_database_url) as engine:
+        out = retry.retry_run(_run(settings, engine), choice)
+    rows, description = failure_tables.retry_table(out.retried, tz)
+    publish("retry-failures", rows, description)
+    _publish_open(out.open, tz)
+    result = out.counts()
+    if out.still_open:
+        return Failed(message=out.summary(), data=result)
+    return Completed(message=out.summary(), data=result)
 
 
 @flow(name="deadline-watch", **_HOOKS)

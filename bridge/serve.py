@@ -18,7 +18,8 @@ Asia/Ho_Chi_Minh):
 * ``deadline-watch/deadline-watch``: 07:30 and 13:30 Monday to Saturday, days off in the
   working-day calendar skipped; reconcile, push, the tasks at risk and overdue.
 * ``health-check/health-check``: every 15 minutes; each system and the store.
-* ``resync/resync`` and ``push-updates/push-updates``: no schedule, run by hand from the UI.
+* ``resync/resync``, ``push-updates/push-updates`` and ``retry-failures/retry-failures`` (a
+  form: all, a system, ids or a time range): no schedule, run by hand from the UI.
   The resync form offers only the configured systems and their streams (``offer_only``); its
   dates are local days. No system configured, no resync deployment.
 * ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``half_yearly``, ``yearly``): only with
@@ -113,6 +114,9 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
     deployments += [
         flows.push_updates.to_deployment(
             name="push-updates", concurrency_limit=one_at_a_time, **common
+        ),
+        flows.retry_failures.to_deployment(
+            name="retry-failures", concurrency_limit=one_at_a_time, **common
         ),
     ]
     if plan.reports_enabled:

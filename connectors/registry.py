@@ -21,9 +21,8 @@ import re
 from pathlib import Path
 
 from connectors.base import SystemSpec
-from connectors.idesk import IDeskConnector
-from connectors.ioffice import IOfficeConnector
-from connectors.system_settings import SystemSettings
+from connectors.idesk import IDeskConnector, IDeskSettings
+from connectors.ioffice import IOfficeConnector, IOfficeSettings
 from connectors.tracking import TrackingConnector, TrackingSettings
 
 EXTRA_SYSTEMS_ENV = "BRIDGE_EXTRA_SYSTEMS"
@@ -137,7 +136,7 @@ def mapping_dirs() -> tuple[Path, ...]:
 
 # --- the systems of the package --------------------------------------------------------------
 
-register(SystemSpec("ioffice", "iOffice", "documents", IOfficeConnector, SystemSettings))
-register(SystemSpec("idesk", "iDesk", "documents", IDeskConnector, SystemSettings))
+register(SystemSpec("ioffice", "iOffice", "documents", IOfficeConnector, IOfficeSettings))
+register(SystemSpec("idesk", "iDesk", "documents", IDeskConnector, IDeskSettings))
 register(SystemSpec("tracking", "Theo dõi nhiệm vụ", "tasks", TrackingConnector, TrackingSettings))
 _PACKAGED = frozenset(_SYSTEMS)

@@ -141,9 +141,9 @@ def load_calendar(
     directory = Path(override_dir) if override_dir is not None else DEFAULT_OVERRIDE_DIR
     if extra_dir is None and override_dir is None:
         extra_dir = configured_directory()
-    directories = (directory.resolve(),)
+    directories = (_resolved(directory),)
     if extra_dir is not None:
-        extra = Path(extra_dir).resolve()
+        extra = _resolved(Path(extra_dir))
         if not extra.is_dir():
             raise CalendarDataError(
                 f"{extra}: the calendar directory named by [calendar] directory does not exist"
@@ -151,6 +151,17 @@ def load_calendar(
         directories += (extra,)
     wanted = tuple(sorted(set(years))) if years is not None else None
     return _load_calendar_cached(wanted, directories)
+
+
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, remembered: reconcile asks for the calendar thousands of times a
+    run, and resolving walks the file system each time. A relative path is kept per cwd."""
+    return _resolve_in(path, None if path.is_absolute() else os.getcwd())
+
+
+@functools.lru_cache(maxsize=32)
+def _resolve_in(path: Path, cwd: str | None) -> Path:
+    return path.resolve()
 
 
 @functools.lru_cache(maxsize=8)
@@ -191,7 +202,7 @@ def configured_directory() -> Path | None:
     """The extra calendar directory of the settings (``[calendar] directory``), if any."""
     config = os.environ.get("BRIDGE_CONFIG") or "bridge.toml"
     try:
-        stamp: Any = Path(config).resolve().stat().st_mtime_ns
+        stamp: Any = os.stat(config).st_mtime_ns
     except OSError:
         stamp = None
     key = (os.environ.get("BRIDGE_CALENDAR__DIRECTORY"), config, stamp, os.getcwd())

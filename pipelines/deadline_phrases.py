@@ -20,6 +20,7 @@ pipelines.deadlines.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from calendar import monthrange
@@ -105,6 +106,17 @@ def scan_text(text: str, doc_date: date) -> PhraseScan:
     Text is normalised to NFC first (docs/domain.md §3, "Text"). ``doc_date`` gives the year of
     dates written without one (docs/domain.md §6).
     """
+    # Every reconcile recomputes the deadline of every open task from the same texts: the scan
+    # (a pure function of its arguments) is remembered, and each caller gets its own lists.
+    found = _scan_cached(text, doc_date)
+    return PhraseScan(
+        list(found.phrases), list(found.schedules), list(found.set_aside),
+        list(found.not_understood),
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan_cached(text: str, doc_date: date) -> PhraseScan:
     text = unicodedata.normalize("NFC", text)
     scan = PhraseScan()
     for match in RECURRING.finditer(text):

@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from bridge.settings import BridgeSettings
-from pipelines import extensions, push, reconcile, sync, systems
+from pipelines import extensions, push, push_senders, reconcile, sync, systems
 from pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from pipelines.ingest import RunCounts
 from store import operations
@@ -119,10 +120,6 @@ def check_streams(system: str, streams: Sequence[str] | None) -> list[str]:
 # --- failures: what a run met, and what is new -----------------------------------------------
 
 
-def _tag(failure: Failure) -> str:
-    return {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O") + str(failure.id)
-
-
 @dataclass(frozen=True)
 class FailureWatch:
     """The open failures when a run starts, to tell afterwards which ones the run met."""
@@ -131,32 +128,35 @@ class FailureWatch:
 
     @classmethod
     def start(cls, engine: Engine) -> FailureWatch:
-        return cls({_tag(f): (f.count, f.last_seen) for f in operations.open_failures(engine)})
+        return cls({f.tag: (f.count, f.last_seen) for f in operations.open_failures(engine)})
 
-    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure]]:
-        """(met, new): failures this run added or saw again, and those not open before it.
+    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure], list[Failure]]:
+        """(met, new, open): failures this run added or saw again, those not open before it,
+        and every failure open now (the standing table of open failures).
 
         A dead letter seen again counts up and moves its last-seen time; a dead outbox row's
         attempts and update time move the same way, so either shows the run met it.
         """
         met, new = [], []
-        for failure in operations.open_failures(engine):
-            tag = _tag(failure)
+        still_open = operations.open_failures(engine)
+        for failure in still_open:
+            tag = failure.tag
             if tag not in self.before:
                 new.append(failure)
                 met.append(failure)
             elif self.before[tag] != (failure.count, failure.last_seen):
                 met.append(failure)
-        return met, new
+        return met, new, still_open
 
 
 def failure_summary(new: Sequence[Failure]) -> str:
     """One English line naming the new failures (the Failed state's message, the CLI's)."""
-    shown = "; ".join(f"{_tag(f)} {f.where}: {f.reason[:120]}" for f in new[:5])
+    shown = "; ".join(f"{f.tag} {f.where}: {f.reason[:120]}" for f in new[:5])
     more = f"; and {len(new) - 5} more" if len(new) > 5 else ""
     return (
-        f"{len(new)} new failure(s): {shown}{more}. See the failures artifact or "
-        "`bridge failures`; retry with `bridge failures --retry L<id>|O<id>`."
+        f"{len(new)} new failure(s): {shown}{more}. See the open-failures artifact or "
+        "`bridge failures`; retry with the retry-failures deployment or "
+        "`bridge failures --retry all|L<id>,O<id>`."
     )
 
 
@@ -167,10 +167,11 @@ class Verdict:
     watch: FailureWatch
     met: list[Failure] = field(default_factory=list)
     new: list[Failure] = field(default_factory=list)
+    open: list[Failure] = field(default_factory=list)  # every failure open when it ended
     error: Exception | None = None
 
     def conclude(self, engine: Engine) -> None:
-        self.met, self.new = self.watch.changes(engine)
+        self.met, self.new, self.open = self.watch.changes(engine)
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -210,22 +211,23 @@ def reconcile_step(run: Run, moment: datetime | None) -> reconcile.ReconcileRepo
 
 
 def push_step(run: Run) -> push.PushCounts:
-    """Send every due outbox row, recorded as a push run; holds a slot of every target."""
+    """Send every due outbox row, recorded as a push run; holds a slot of every target. Each
+    system gets its senders and its share of time (``push_senders.plan``); what is left waits
+    for the next run, and the run record says how many rows."""
     targets = systems.configured_systems(run.settings)
-    connectors = {name: systems.build_connector(run.settings, name) for name in targets}
+    connect = partial(systems.build_connector, run.settings, retries=False)
+    connectors = {name: connect(name) for name in targets}
     counts = push.PushCounts()
     with operations.recorded_run(run.engine, "push") as record:
         try:
             with run.limit(targets) if targets else no_limit(()):
                 counts = push.push_due(
                     run.engine, connectors, max_attempts=run.settings.outbox_max_attempts,
-                    progress=lambda c: run.log.info(
-                        "push: claimed %d, done %d, retrying %d, dead %d",
-                        c.claimed, c.done, c.retrying, c.dead,
-                    ),
+                    connect=connect, **push_senders.plan(run.settings, targets),
+                    progress=lambda c: run.log.info("push: %s", c.summary()),
                 )  # fmt: skip
         finally:
-            record.counts = {"pushed": counts.done, "failed": counts.dead}
+            record.counts = counts.run_counts()
     return counts
 
 

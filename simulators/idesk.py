@@ -136,7 +136,7 @@ def build_app(
                 limit = page_size(B.text(request, "PageSize", False))
             except BadListingRequest as exc:
                 raise SoapFault("Client", str(exc), "BAD_REQUEST") from None
-            page = list_changes(state, plan, stream, after, limit, getattr(state, getter))
+            page = list_changes(state, plan, stream, after, limit, getattr(state, getter), "idesk")
             response = B.element(f"{operation}Response")
             for position, record in enumerate(page.records):
                 element = render(record)
@@ -158,7 +158,7 @@ def build_app(
     def get_document(request: etree._Element) -> etree._Element:
         index = document_index(request)
         now = state.clock.now()
-        doc = state.document(index, now) if 0 <= index < state.world.total else None
+        doc = state.document(index, now) if state.holds("idesk", index) else None
         if doc is None:
             raise SoapFault("Client", "no such document", "NOT_FOUND")
         response = B.element("GetDocumentResponse")

@@ -203,7 +203,7 @@ def build_app(
             limit = page_size(query.get("limit"))
         except BadListingRequest as exc:
             return envelope(None, "BAD_REQUEST", str(exc), 400)
-        page = list_changes(state, plan, stream, after, limit, getattr(state, getter))
+        page = list_changes(state, plan, stream, after, limit, getattr(state, getter), "ioffice")
         items = [render(r) for r in page.records]
         if page.malformed is not None:
             corrupt(items[page.malformed])
@@ -224,7 +224,7 @@ def build_app(
             return not_found()
         _, base, getter, render = STREAMS[request.path_params["stream"]]
         index = request.path_params["id"] - base
-        in_world = 0 <= index < state.world.total
+        in_world = state.holds("ioffice", index)
         record = getattr(state, getter)(index, state.clock.now()) if in_world else None
         return envelope(render(record)) if record is not None else not_found()
 
@@ -234,7 +234,7 @@ def build_app(
             return denied
         index = request.path_params["id"] - INCOMING_ID_BASE
         now = state.clock.now()
-        doc = state.document(index, now) if 0 <= index < state.world.total else None
+        doc = state.document(index, now) if state.holds("ioffice", index) else None
         if doc is None:
             return not_found()
         return envelope({"items": activity_log(state, doc, now)})

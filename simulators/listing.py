@@ -31,9 +31,10 @@ def list_changes(
     after: int,
     limit: int,
     fetch: Callable[[int, int], dict | None],
+    server: str | None = None,
 ) -> Page:
     with state.lock:
-        positions, beyond, now = state.page(stream, after, limit)
+        positions, beyond, now = state.page(stream, after, limit, server)
         records = [fetch(unpack(p)[1], now) for p in positions]
     assert all(r is not None for r in records), "a listed record must exist"
     next_position = positions[-1] if beyond is not None else None

@@ -51,10 +51,16 @@ class Overlay:
         insort(self.ordered, pack(instant, index))
 
 
+# With a split world, every third document (index % 3 == 1) belongs to the agency on iDesk and
+# the others to the agency on iOffice; each e-office server lists and serves only its own.
+SPLIT_SERVERS = ("ioffice", "idesk")
+
+
 class SimState(DeadlineRules):
-    def __init__(self, world: World, clock: SimClock) -> None:
+    def __init__(self, world: World, clock: SimClock, split: bool = False) -> None:
         self.world = world
         self.clock = clock
+        self.split = split
         self.lock = threading.RLock()
         self.indexes: dict[str, array] = eventindex.build_indexes(
             world.total, world.arrival, self._base_events, STREAMS
@@ -117,16 +123,26 @@ class SimState(DeadlineRules):
         overlay = self.overlays[stream].changed.get(index)
         return max(seen) if overlay is None or overlay > now else max(max(seen), overlay)
 
+    def holds(self, server: str, index: int) -> bool:
+        """Whether ``server`` holds document ``index`` (every server does, unless split)."""
+        if not (0 <= index < self.world.total):
+            return False
+        if not self.split or server not in SPLIT_SERVERS:
+            return True
+        return SPLIT_SERVERS[1 if index % 3 == 1 else 0] == server
+
     def bump(self, stream: str, index: int) -> None:
         """Record a change now (a write, or a fault moving a record mid-listing)."""
         with self.lock:
             self.overlays[stream].bump(index, self.clock.now())
 
-    def iterate_changes(self, stream: str, after: int, now: int) -> Iterator[int]:
+    def iterate_changes(
+        self, stream: str, after: int, now: int, server: str | None = None
+    ) -> Iterator[int]:
         """Packed (change time, index) positions after `after`, oldest first, up to `now`.
 
         Base events superseded by a later change of the same record are skipped, so every
-        record appears once, at its latest change.
+        record appears once, at its latest change. With ``server``, only what it holds.
         """
         base = self.indexes[stream]
         ordered = self.overlays[stream].ordered
@@ -150,10 +166,14 @@ class SimState(DeadlineRules):
             if position > limit:
                 return
             instant, index = unpack(position)
+            if server is not None and not self.holds(server, index):
+                continue
             if self.change_time(stream, index, now) == instant:
                 yield position
 
-    def page(self, stream: str, after: int, limit: int) -> tuple[list[int], int | None, int]:
+    def page(
+        self, stream: str, after: int, limit: int, server: str | None = None
+    ) -> tuple[list[int], int | None, int]:
         """Up to `limit` positions after `after`, the first position beyond them, and now.
 
         The cursor a client gets back is the last returned position; the one beyond tells the
@@ -162,7 +182,7 @@ class SimState(DeadlineRules):
         with self.lock:
             now = self.clock.now()
             positions: list[int] = []
-            for position in self.iterate_changes(stream, after, now):
+            for position in self.iterate_changes(stream, after, now, server):
                 if len(positions) == limit:
                     return positions, position, now
                 positions.append(position)
@@ -237,7 +257,7 @@ class SimState(DeadlineRules):
                     raise WriteRejected(
                         "INVALID_DATE", f"hanXuLy {deadline_text!r} is not a date"
                     ) from None
-                doc = self.document(index, now) if 0 <= index < self.world.total else None
+                doc = self.document(index, now) if self.holds(system, index) else None
                 if doc is None:
                     raise WriteRejected("NOT_FOUND", f"no document {index}", 404)
                 if doc["secrecy"]:

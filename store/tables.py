@@ -261,6 +261,8 @@ outbox = Table(
     Column("done_at", UTCDateTime),
 )
 Index("ix_outbox_claimable", outbox.c.state, outbox.c.next_attempt_at)
+# Push claims each system's rows on its own (a sender pool and a time budget per system).
+Index("ix_outbox_due_by_system", outbox.c.target_system, outbox.c.state, outbox.c.next_attempt_at)
 
 dead_letters = Table(
     "dead_letters",
@@ -299,6 +301,20 @@ runs = Table(
     Column("secret_purged", Integer, nullable=False, server_default="0"),
     Column("pushed", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
+    Column(
+        "retrying",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: rows scheduled again after a transient failure",
+    ),
+    Column(
+        "left_for_later",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: due rows left for later runs, its time being up",
+    ),
     Column("error", Text),
 )
 

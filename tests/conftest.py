@@ -21,8 +21,10 @@ hypothesis_settings.load_profile("bridge")
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Prefect must never phone home or use the developer's own profile.
-os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
+# Prefect must never phone home or use the developer's own profile. Each xdist worker (make test
+# runs several) keeps its own, so no two processes share Prefect's SQLite database.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect" / _WORKER))
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -128,14 +130,75 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'bridge.db'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request) -> str:
-    """The same test on both databases: an empty, migrated store."""
+# Migrating a store takes about a second (SQLite syncs every step to disk), and hundreds of
+# tests want a migrated one: each process migrates one template per database, and every test
+# gets a copy of it. The templates are built by the migrations, which test_migrations.py checks.
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
     from store import database
 
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    database.upgrade(url)
-    return url
+    path = tmp_path_factory.mktemp("template") / "bridge.db"
+    database.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_server) -> str:
+    from sqlalchemy import create_engine, text
+
+    from store import database
+
+    name = f"template_{os.getpid()}"
+    admin = create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    database.upgrade(postgres_server.url(name))
+    return name
+
+
+def _copy_sqlite(template: Path, url: str) -> None:
+    """The template's pages into a new file (the backup API also takes what is in the WAL)."""
+    import sqlite3
+
+    source = sqlite3.connect(template)
+    target = sqlite3.connect(url.removeprefix("sqlite:///"))
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
+def _copy_postgres(server, template: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"test_{os.getpid()}_{next(_database_counter)}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request) -> str:
+    """The same test on both databases: an empty, migrated store (a copy of the template)."""
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+        _copy_sqlite(request.getfixturevalue("_sqlite_template"), url)
+        return url
+    server = request.getfixturevalue("postgres_server")
+    return _copy_postgres(server, request.getfixturevalue("_postgres_template"))
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Under xdist (`--dist loadgroup`), the tests on the session's Prefect server share one
+    worker, so one server starts rather than one per worker."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect-server"))
 
 
 @pytest.fixture

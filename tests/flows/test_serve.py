@@ -44,6 +44,7 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     assert set(by_name) == {
         "sync-system/ioffice", "sync-system/tracking", "deadline-watch/deadline-watch",
         "health-check/health-check", "resync/resync", "push-updates/push-updates",
+        "retry-failures/retry-failures",
     }  # fmt: skip
     sync = by_name["sync-system/ioffice"]
     assert sync.parameters == {"system": "ioffice"}
@@ -76,8 +77,16 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     )
     assert form["since"]["anyOf"][0] == {"format": "date", "type": "string"}
     assert form["dry_run"]["type"] == "boolean"
-    sync_form = sync._parameter_openapi_schema.model_dump()["properties"]
-    assert sync_form["system"]["enum"] == ["ioffice", "tracking"]
+    # The retry form: what to retry, and the system as a choice of the registered ones.
+    retry = by_name["retry-failures/retry-failures"]
+    assert retry.entrypoint == "flows.retry_failures"
+    assert retry.concurrency_limit == 1
+    form = retry._parameter_openapi_schema.model_dump()["properties"]
+    assert form["which"]["enum"] == ["all", "system", "ids", "time_range"]
+    assert form["system"]["anyOf"][0]["enum"] == ["ioffice", "idesk", "tracking"]
+    assert form["since"]["anyOf"][0] == {"format": "date", "type": "string"}
+    sync_form = by_name["sync-system/ioffice"]._parameter_openapi_schema.model_dump()
+    assert sync_form["properties"]["system"]["enum"] == ["ioffice", "tracking"]
 
 
 def test_no_resync_is_offered_without_a_configured_system(monkeypatch, tmp_path):

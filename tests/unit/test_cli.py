@@ -25,6 +25,7 @@ def test_demo_runs_the_main_job_against_the_simulators(tmp_path):
     assert (tmp_path / "var" / "demo.db").is_file()
     out = result.stdout
     assert "ioffice/incoming:" in out and "tracking/tasks:" in out
+    assert "idesk/incoming:" in out  # an agency on each kind of e-office system
     assert "late marks prevented" in out and "failures: 0" in out
 
 
