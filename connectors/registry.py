@@ -96,6 +96,18 @@ def get(name: str) -> SystemSpec:
         raise UnknownSystem(name) from None
 
 
+def streams(name: str) -> tuple[str, ...]:
+    """The streams of one system (its connector's), in the connector's order."""
+    return tuple(get(name).connector.streams)
+
+
+def stream_names(systems: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
+    """Every stream of ``systems`` (default: every registered one), each once: the choices of
+    the resync form and of `bridge resync --stream`."""
+    chosen = names() if systems is None else systems
+    return tuple(dict.fromkeys(stream for name in chosen for stream in streams(name)))
+
+
 def label(name: str) -> str:
     """The Vietnamese name officials read; the name itself for anything unregistered."""
     _load_extras()
