@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
+from prefect.utilities.annotations import quote
 
 from bridge.settings import load_settings
 from connectors import registry
@@ -47,8 +48,23 @@ reread_rejects = task(orch.reread_rejects, name="reread-rejects",
                       task_run_name="reread-rejects-{system}", **_TASK)  # fmt: skip
 reconcile = task(orch.reconcile_step, name="reconcile", **_TASK)
 push = task(orch.push_step, name="push", **_TASK)
-TASKS = orch.Steps(sync_stream=sync_stream, reread_rejects=reread_rejects,
-                   reconcile=reconcile, push=push)  # fmt: skip
+
+
+def _leading_quoted(step: Any, count: int) -> Any:
+    """``step`` with its first ``count`` arguments (the run, the connector, the mapping
+    catalog) passed as ``quote``: Prefect walks every argument of a task looking for futures,
+    and walking the settings and the catalog cost more than a small run's own work."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return step(*(quote(a) if i < count else a for i, a in enumerate(args)), **kwargs)
+
+    return call
+
+
+TASKS = orch.Steps(
+    sync_stream=_leading_quoted(sync_stream, 3), reread_rejects=_leading_quoted(reread_rejects, 3),
+    reconcile=_leading_quoted(reconcile, 1), push=_leading_quoted(push, 1),
+)  # fmt: skip
 
 
 @task(name="publish", **_TASK)
