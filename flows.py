@@ -30,6 +30,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import FailedRun
 from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
+from prefect.utilities.annotations import quote
 
 from bridge.settings import load_settings
 from connectors import registry
@@ -87,9 +88,25 @@ def _raising(reading_task: Any) -> Callable[..., Any]:
 
 reconcile = task(orch.reconcile_step, name="reconcile", **_TASK)
 push = task(orch.push_step, name="push", **_TASK)
-TASKS = orch.Steps(sync_stream=_raising(sync_stream), resync_stream=_raising(resync_stream),
-                   reread_rejects=_raising(reread_rejects), reconcile=reconcile,
-                   push=push)  # fmt: skip
+
+
+def _leading_quoted(step: Any, count: int) -> Any:
+    """``step`` with its first ``count`` arguments (the run, the connector, the mapping
+    catalog) passed as ``quote``: Prefect walks every argument of a task looking for futures,
+    and walking the settings and the catalog cost more than a small run's own work."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return step(*(quote(a) if i < count else a for i, a in enumerate(args)), **kwargs)
+
+    return call
+
+
+TASKS = orch.Steps(
+    sync_stream=_leading_quoted(_raising(sync_stream), 3),
+    resync_stream=_leading_quoted(_raising(resync_stream), 3),
+    reread_rejects=_leading_quoted(_raising(reread_rejects), 3),
+    reconcile=_leading_quoted(reconcile, 1), push=_leading_quoted(push, 1),
+)  # fmt: skip
 
 
 @task(name="publish", task_run_name="publish-{key}", **_TASK)

@@ -27,6 +27,9 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect" / _WORKER))
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# An ephemeral API migrates its database before it answers; Prefect's 20 s is not enough on a
+# busy 2-core machine running the suite over several workers.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ["DO_NOT_TRACK"] = "1"
 
 
@@ -194,10 +197,13 @@ def store_url(request) -> str:
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Under xdist (`--dist loadgroup`), the tests on the session's Prefect server share one
-    worker, so one server starts rather than one per worker."""
+    """Under xdist (`--dist loadgroup`), the tests that talk to a Prefect API (the session's
+    test server, or the ephemeral one Prefect starts in the process) share one worker, as in a
+    run without workers: one Prefect server starts, not one per worker."""
     for item in items:
-        if "prefect_harness" in getattr(item, "fixturenames", ()):
+        if "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "prefect"
+        ):
             item.add_marker(pytest.mark.xdist_group("prefect-server"))
 
 
