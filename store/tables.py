@@ -126,6 +126,12 @@ documents = Table(
     Column("deadline_explanation", Json),
     Column("deadline_milestone", UTCDateTime, comment="review milestone of the deadline"),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_documents_system_source"),
 )
@@ -142,6 +148,12 @@ directives = Table(
     Column("author", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_directives_system_source"),
 )
@@ -203,6 +215,12 @@ tasks = Table(
         comment="when reconcile found this task answered by a secret document (none of it kept)",
     ),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_tasks_system_source"),
 )
@@ -335,4 +353,42 @@ secret_answers = Table(
     Column("digest", String(64), primary_key=True, comment="HMAC of what a secret reply answers"),
     Column("system", String(SYSTEM), nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+
+# Reconcile works from what changed since its last run (pipelines/reconcile_scope.py): every
+# write marks its row (``reconcile_mark``); these two tables hold the rest of what it needs.
+reconcile_state = Table(
+    "reconcile_state",
+    metadata,
+    Column("name", String(32), primary_key=True, comment="'global': one reconcile per store"),
+    Column("last_now", UTCDateTime, nullable=False, comment="reference time of the last run"),
+    Column(
+        "fingerprint",
+        String(64),
+        nullable=False,
+        comment="calendar, policy, settings and logic the last run used; another one: full run",
+    ),
+    Column(
+        "full_needed",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="set when records were deleted (a purge): the next run reads everything",
+    ),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+reconcile_tokens = Table(
+    "reconcile_tokens",
+    metadata,
+    Column("kind", String(8), primary_key=True, comment="document | task"),
+    Column("item_id", Integer, primary_key=True),
+    Column(
+        "token",
+        String(24),
+        primary_key=True,
+        index=True,
+        comment="hash of a key two items must share to affect each other (as last reconciled)",
+    ),
 )
