@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bench import reconcile_bench
 from pipelines import reconcile
 from schemas import Directive, DocumentKey
 from store import database, queries
@@ -282,3 +283,19 @@ def test_incremental_runs_decide_what_full_runs_decide(twin_engines, seed):
     operations = {operation for operation, *_ in final["outbox"].values()}
     assert {"report_completion", "report_progress"} <= operations
     assert final["failures"]
+
+
+@pytest.mark.slow
+def test_one_new_response_is_queued_by_a_run_that_reads_only_what_it_touches(engine):
+    """Freshness: after one response is issued in a 5,000-document store, the incremental run
+    decides the one task it answers and queues its completion; times are printed, for the
+    record (`python -m bench.reconcile_bench` measures 50,000), never asserted."""
+    figures = reconcile_bench.measure(engine, 5_000)
+    print(
+        f"\n5,000 documents: incremental run {figures['incremental_s']:.3f} s, "
+        f"full run {figures['full_s']:.2f} s"
+    )
+    assert (figures["incremental_full"], figures["incremental_tasks"]) == (False, 1)
+    assert figures["completions_queued"] == 1
+    assert figures["tasks"] == 3_000  # the first, full run decided every task
+    assert figures["full_completions_queued"] == 0  # the full run finds it queued already
