@@ -116,7 +116,7 @@ documents = Table(
     Column("place", Text),
     Column("received_at", UTCDateTime),
     Column("incoming_number", String(INCOMING_NUMBER)),
-    Column("issued_at", UTCDateTime),
+    Column("issued_at", UTCDateTime, index=True),  # reconcile: responses whose time came
     Column("stated_deadline", UTCDateTime),
     Column("response_for_document_id", String(KEY), index=True),
     Column("response_for_source_id", String(SOURCE_ID)),
@@ -188,7 +188,7 @@ tasks = Table(
     Column("lead_unit_id", String(SOURCE_ID), nullable=False),
     Column("coordinating_unit_ids", Json, nullable=False),
     Column("monitor_unit_id", String(SOURCE_ID)),
-    Column("deadline", UTCDateTime, comment="as the tracking system holds it"),
+    Column("deadline", UTCDateTime, index=True, comment="as the tracking system holds it"),
     Column(
         "deadline_whole_day",
         Boolean,
@@ -199,7 +199,7 @@ tasks = Table(
     Column("original_deadline", UTCDateTime, comment="before any extension, as the system shows"),
     Column("extended_at", UTCDateTime, comment="latest extension granted, as the system says"),
     Column("status", String(16), nullable=False, comment="as the tracking system shows it"),
-    Column("completed_at", UTCDateTime, comment="as the tracking system says"),
+    Column("completed_at", UTCDateTime, index=True, comment="as the tracking system says"),
     Column("revision", Integer, nullable=False, server_default="0"),
     Column("notes", Text),
     Column("derived_status", String(16), comment="what the bridge derives from facts"),

@@ -18,6 +18,8 @@ branch_labels = None
 depends_on = None
 
 MARKED = ("documents", "directives", "tasks")
+# What an incremental run looks up by time: deadlines and completions crossed, responses issued.
+TIME_INDEXES = (("tasks", "deadline"), ("tasks", "completed_at"), ("documents", "issued_at"))
 
 
 def upgrade() -> None:
@@ -67,9 +69,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "item_id", "token", name=op.f("pk_reconcile_tokens")),
     )  # fmt: skip
     op.create_index("ix_reconcile_tokens_token", "reconcile_tokens", ["token"], unique=False)
+    for table, column in TIME_INDEXES:
+        op.create_index(f"ix_{table}_{column}", table, [column], unique=False)
 
 
 def downgrade() -> None:
+    for table, column in TIME_INDEXES:
+        op.drop_index(f"ix_{table}_{column}", table_name=table)
     op.drop_index("ix_reconcile_tokens_token", table_name="reconcile_tokens")
     op.drop_table("reconcile_tokens")
     op.drop_table("reconcile_state")
