@@ -157,11 +157,13 @@ def issued_between(conn: Connection, after: datetime, until: datetime) -> list[R
 
 
 def failing_items(conn: Connection, tracking_system: str) -> tuple[list[Row[Any]], list[Row[Any]]]:
-    """(document rows, task rows) with an open calendar failure: each run tries them again, so
-    adding the year's calendar closes their failures."""
+    """(document rows, task rows) that ever failed for want of a year's calendar: each run
+    tries them again, as a full run would, so adding the year closes their failures and one
+    marked resolved by hand (`bridge failures --retry`) reopens while the year is missing.
+    Closed ones are included for that reason; they are few (items beyond the calendar)."""
     keys = conn.execute(
         select(dead_letters.c.system, dead_letters.c.source_id).where(
-            dead_letters.c.stream == CALENDAR_STREAM, dead_letters.c.resolved_at.is_(None)
+            dead_letters.c.stream == CALENDAR_STREAM
         )
     ).all()
     if not keys:

@@ -256,6 +256,32 @@ def snapshot(engine) -> dict:
         }
 
 
+def _resolve_a_calendar_failure_by_hand(engines, world: World) -> None:
+    """`bridge failures --retry L<id>` on a calendar failure: the next run reopens it while
+    the year is missing."""
+    with engines[1].connect() as conn:
+        open_keys = sorted(
+            conn.execute(
+                select(dead_letters.c.system, dead_letters.c.source_id).where(
+                    dead_letters.c.stream == "calendar", dead_letters.c.resolved_at.is_(None)
+                )
+            ).tuples()
+        )
+    if not open_keys:
+        return
+    system, source_id = world.rng.choice(open_keys)
+    for engine in engines:
+        with engine.connect() as conn:
+            row_id = conn.execute(
+                select(dead_letters.c.id).where(
+                    dead_letters.c.stream == "calendar",
+                    dead_letters.c.system == system,
+                    dead_letters.c.source_id == source_id,
+                )
+            ).scalar_one()
+        assert queries.resolve_dead_letter(engine, row_id, world.now) is not None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_incremental_runs_decide_what_full_runs_decide(twin_engines, seed):
@@ -267,6 +293,8 @@ def test_incremental_runs_decide_what_full_runs_decide(twin_engines, seed):
             page = world.change()
             for engine in twin_engines:
                 queries.write_page(engine, page, world.now)
+        if world.rng.random() < 0.15:
+            _resolve_a_calendar_failure_by_hand(twin_engines, world)
         if world.rng.random() < 0.6:
             world.tick()
         report = reconcile.reconcile(incremental, world.now)
