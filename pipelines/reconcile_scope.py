@@ -125,17 +125,21 @@ def task_tokens(task: TaskRow) -> set[str]:
 # --- time-driven spans (pure) --------------------------------------------------------------
 
 
-def deadline_spans(last: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
-    """Deadline ranges (start, end] of the tasks whose status may change with time alone in
-    (last, now]: the deadline passed (a whole-day one ends up to a day later), or the at-risk
-    window opened (it opens on the day the deadline comes within N working days)."""
-    spans = [(last - timedelta(days=1), now)]
+def deadline_spans(last: datetime, now: datetime) -> list[tuple[datetime, datetime, bool]]:
+    """Deadline ranges [start, end] of the tasks whose status may change with time alone in
+    (last, now], each with whether it holds whole-day deadlines only: the deadline passed; a
+    whole-day deadline's day ended; the at-risk window opened (on the day the deadline comes
+    within N working days). The last two change only when the local day does."""
+    spans = [(last, now, False)]
     last_day, now_day = last.astimezone(LOCAL_TZ).date(), now.astimezone(LOCAL_TZ).date()
     if now_day > last_day:
+        # deadline days from the last run's day to yesterday: their end came meanwhile
+        spans.append((_day_end(last_day - timedelta(days=1)),
+                      _day_end(now_day - timedelta(days=1)), True))  # fmt: skip
         start, end = _risk_horizon(last_day), _risk_horizon(now_day)
         if end > start:
             # deadlines on the days after the last horizon, up to this one's
-            spans.append((_day_end(start), _day_end(end)))
+            spans.append((_day_end(start), _day_end(end), False))
     return spans
 
 

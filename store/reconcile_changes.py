@@ -116,8 +116,9 @@ def write_tokens(
         for item_id, item_tokens in tokens.items()
         for token in sorted(item_tokens)
     ]
-    if rows:
-        conn.execute(reconcile_tokens.insert(), rows)
+    # Two runs at once (two systems' flows) may write the same item's tokens: the second
+    # leaves the first's alone rather than fail on them.
+    _upsert(conn, reconcile_tokens, rows, key=("kind", "item_id", "token"), update_existing=False)
 
 
 def rows_by_ids(conn: Connection, table: Table, ids: Iterable[int]) -> list[Row[Any]]:
@@ -130,14 +131,18 @@ def rows_by_ids(conn: Connection, table: Table, ids: Iterable[int]) -> list[Row[
 
 def tasks_crossing(
     conn: Connection,
-    deadline_spans: Sequence[tuple[datetime, datetime]],
+    deadline_spans: Sequence[tuple[datetime, datetime, bool]],
     completed_after: datetime,
     now: datetime,
 ) -> list[Row[Any]]:
-    """Tasks whose deadline lies in one of the half-open spans (start, end], or whose
-    completion, as the tracking system says, came in (completed_after, now]."""
-    conditions = [and_(tasks.c.deadline > start, tasks.c.deadline <= end)
-                  for start, end in deadline_spans]  # fmt: skip
+    """Tasks whose deadline lies in one of the spans [start, end] (of whole-day deadlines only,
+    where the span says so), or whose completion, as the tracking system says, came in
+    (completed_after, now]. A deadline equal to the last run's time passed since: a task is
+    overdue once the time is past it."""
+    conditions = []
+    for start, end, whole_day_only in deadline_spans:
+        span = and_(tasks.c.deadline >= start, tasks.c.deadline <= end)
+        conditions.append(and_(span, tasks.c.deadline_whole_day) if whole_day_only else span)
     conditions.append(and_(tasks.c.completed_at > completed_after, tasks.c.completed_at <= now))
     found: dict[int, Row[Any]] = {}
     for condition in conditions:  # one indexable range each, rather than one OR
