@@ -21,7 +21,9 @@ the directive's text first, else the agency default) and written back to the e-o
 while it is still ahead of us.
 
 The decisions are pure (``plan``, in ``reconcile_plan.py``); ``reconcile`` loads the store
-(``store/reconcile_queries.py``), plans and writes.
+(``store/reconcile_queries.py``), plans and writes. A run reads only what changed since the
+last one and what that may change (``reconcile_scope.py``), so a response reaches the outbox
+in the same time at any store size; ``full=True`` reads everything.
 """
 
 from __future__ import annotations
