@@ -46,7 +46,6 @@ from pipelines.calendar import LOCAL_TZ, CalendarError, load_calendar
 from pipelines.reconcile_plan import AT_RISK_POLICY, Doc, TaskRow, _document_key, quote_of
 from store import reconcile_changes as changes
 from store import reconcile_queries
-from store.tables import directives, documents, tasks
 
 # Bump when matching or deciding changes meaning: the next run is then a full one.
 LOGIC_VERSION = "1"
@@ -202,7 +201,7 @@ def _full(conn: Connection, reason: str) -> Scope:
     marks = {
         "documents": [(r.id, r.reconcile_mark) for r in doc_rows if r.reconcile_mark],
         "tasks": [(r.id, r.reconcile_mark) for r in task_rows if r.reconcile_mark],
-        "directives": [(r.id, r.reconcile_mark) for r in changes.marked(conn, directives)],
+        "directives": [(r.id, r.reconcile_mark) for r in changes.marked(conn, "directives")],
     }
     task_list = [task_from_row(r) for r in task_rows]
     return Scope(
@@ -228,8 +227,8 @@ class _Incremental:
 
     def scope(self, last: datetime, now: datetime) -> Scope:
         conn = self.conn
-        doc_rows, task_rows = changes.marked(conn, documents), changes.marked(conn, tasks)
-        directive_rows = changes.marked(conn, directives)
+        doc_rows, task_rows = changes.marked(conn, "documents"), changes.marked(conn, "tasks")
+        directive_rows = changes.marked(conn, "directives")
         failing_docs, failing_tasks = changes.failing_items(conn, registry.tracking_system())
         timed_tasks = changes.tasks_crossing(conn, deadline_spans(last, now), last, now)
         seed_docs = [*doc_rows, *failing_docs, *changes.issued_between(conn, last, now)]
@@ -302,8 +301,8 @@ class _Incremental:
         doc_ids, task_ids = changes.sharing(self.conn, tokens)
         doc_ids |= {i for i, own in self.seed_doc_tokens.items() if own & tokens}
         task_ids |= {i for i, own in self.seed_task_tokens.items() if own & tokens}
-        self._add_docs(changes.rows_by_ids(self.conn, documents, doc_ids - set(self.docs)))
-        for r in changes.rows_by_ids(self.conn, tasks, task_ids - set(self.tasks)):
+        self._add_docs(changes.rows_by_ids(self.conn, "documents", doc_ids - set(self.docs)))
+        for r in changes.rows_by_ids(self.conn, "tasks", task_ids - set(self.tasks)):
             self.tasks[r.id] = task_from_row(r)
         # A token row whose item was deleted meanwhile points at nothing: drop it.
         return doc_ids & set(self.docs), task_ids & set(self.tasks)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, select, tuple_, update
 
@@ -37,6 +37,10 @@ DOCUMENT = "document"
 TASK = "task"
 _CHUNK = 500  # ids per IN (...) list: well under every database's bound-parameter limit
 
+# The tables whose writes carry a reconcile mark, by name: pipelines name them, never hold them.
+MarkedTable = Literal["documents", "directives", "tasks"]
+_MARKED: dict[str, Table] = {"documents": documents, "directives": directives, "tasks": tasks}
+
 
 def read_state(conn: Connection) -> Row[Any] | None:
     return conn.execute(select(reconcile_state).where(reconcile_state.c.name == STATE)).first()
@@ -54,17 +58,19 @@ def need_full_run(conn: Connection) -> None:
     conn.execute(update(reconcile_state).values(full_needed=True))
 
 
-def marked(conn: Connection, table: Table) -> list[Row[Any]]:
-    """The rows of ``table`` written since the last reconcile read them, in id order."""
+def marked(conn: Connection, name: MarkedTable) -> list[Row[Any]]:
+    """The rows of table ``name`` written since the last reconcile read them, in id order."""
+    table = _MARKED[name]
     return list(
         conn.execute(select(table).where(table.c.reconcile_mark.is_not(None)).order_by(table.c.id))
     )
 
 
-def clear_marks(conn: Connection, table: Table, read: Sequence[tuple[int, str]]) -> None:
+def clear_marks(conn: Connection, name: MarkedTable, read: Sequence[tuple[int, str]]) -> None:
     """Clear the marks read (id, mark); a row marked again since keeps its new mark."""
     if not read:
         return
+    table = _MARKED[name]
     conn.execute(
         update(table)
         .where(table.c.id == bindparam("row_id"), table.c.reconcile_mark == bindparam("mark"))
@@ -121,8 +127,9 @@ def write_tokens(
     _upsert(conn, reconcile_tokens, rows, key=("kind", "item_id", "token"), update_existing=False)
 
 
-def rows_by_ids(conn: Connection, table: Table, ids: Iterable[int]) -> list[Row[Any]]:
-    """The rows of ``ids`` (those still there)."""
+def rows_by_ids(conn: Connection, name: MarkedTable, ids: Iterable[int]) -> list[Row[Any]]:
+    """The rows of ``ids`` in table ``name`` (those still there)."""
+    table = _MARKED[name]
     found: list[Row[Any]] = []
     for chunk in _chunks(ids):
         found += conn.execute(select(table).where(table.c.id.in_(chunk))).all()

@@ -120,6 +120,6 @@ def note_reconciled(engine: Engine, scope: Any, now: datetime, fingerprint: str)
     with engine.begin() as conn:
         changes.write_tokens(conn, changes.DOCUMENT, scope.doc_tokens, replace_all=scope.full)
         changes.write_tokens(conn, changes.TASK, scope.task_tokens, replace_all=scope.full)
-        for table in (documents, tasks, directives):
-            changes.clear_marks(conn, table, scope.marks.get(table.name, []))
+        for name in ("documents", "tasks", "directives"):
+            changes.clear_marks(conn, name, scope.marks.get(name, []))
         changes.save_state(conn, now, fingerprint)

@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -40,18 +39,8 @@ from schemas.limits import (
     UNIT_ID,
     WORKER,
 )
+from store.metadata import metadata
 from store.types import Json, UTCDateTime
-
-# Stable constraint names, so migrations can refer to them on both databases.
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
 
 # Column lengths come from schemas/limits.py, where the canonical models check them too,
 # so a value that would not fit is refused by validation (a dead letter), never by the database.
@@ -371,40 +360,5 @@ secret_answers = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
 )
 
-
-# Reconcile works from what changed since its last run (pipelines/reconcile_scope.py): every
-# write marks its row (``reconcile_mark``); these two tables hold the rest of what it needs.
-reconcile_state = Table(
-    "reconcile_state",
-    metadata,
-    Column("name", String(32), primary_key=True, comment="'global': one reconcile per store"),
-    Column("last_now", UTCDateTime, nullable=False, comment="reference time of the last run"),
-    Column(
-        "fingerprint",
-        String(64),
-        nullable=False,
-        comment="calendar, policy, settings and logic the last run used; another one: full run",
-    ),
-    Column(
-        "full_needed",
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="set when records were deleted (a purge): the next run reads everything",
-    ),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-reconcile_tokens = Table(
-    "reconcile_tokens",
-    metadata,
-    Column("kind", String(8), primary_key=True, comment="document | task"),
-    Column("item_id", Integer, primary_key=True),
-    Column(
-        "token",
-        String(24),
-        primary_key=True,
-        index=True,
-        comment="hash of a key two items must share to affect each other (as last reconciled)",
-    ),
-)
+# Reconcile's own tables live in their own module, on the same metadata.
+from store.reconcile_tables import reconcile_state, reconcile_tokens  # noqa: E402, F401

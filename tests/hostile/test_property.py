@@ -99,7 +99,9 @@ def _unique(bad_id: object, record_id: str, position: int) -> object:
     if isinstance(bad_id, str):
         return record_id + bad_id
     if isinstance(bad_id, int):
-        return bad_id + position
+        # Times a hundred (pages hold at most 12 records): 10**130 + 1 at position 0 and
+        # 10**130 at position 1 would otherwise be one id.
+        return bad_id * 100 + position
     return [record_id, *bad_id]  # type: ignore[misc]
 
 

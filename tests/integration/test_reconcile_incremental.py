@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
 
 from bench import reconcile_bench
 from pipelines import reconcile
@@ -279,7 +279,14 @@ def _resolve_a_calendar_failure_by_hand(engines, world: World) -> None:
                     dead_letters.c.source_id == source_id,
                 )
             ).scalar_one()
-        assert queries.resolve_dead_letter(engine, row_id, world.now) is not None
+        # Closed by hand in the database (the bridge itself closes one only by a clean read or
+        # its year's calendar): the next reconcile must reopen it in both stores alike.
+        with engine.begin() as conn:
+            conn.execute(
+                update(dead_letters)
+                .where(dead_letters.c.id == row_id)
+                .values(resolved_at=world.now)
+            )
 
 
 @pytest.mark.slow

@@ -25,12 +25,12 @@ def test_a_row_written_again_while_reconcile_ran_stays_marked(engine):
     queries.write_page(engine, Page("ioffice", "incoming", documents=[document(1), document(2)]),
                        NOW)  # fmt: skip
     with engine.connect() as conn:
-        read = [(r.id, r.reconcile_mark) for r in changes.marked(conn, documents)]
+        read = [(r.id, r.reconcile_mark) for r in changes.marked(conn, "documents")]
     assert len(read) == 2 and all(mark for _id, mark in read)
     # Document 2 is written again after the run read it, before it clears what it read.
     queries.write_page(engine, Page("ioffice", "incoming", documents=[document(2)]), NOW)
     with engine.begin() as conn:
-        changes.clear_marks(conn, documents, read)
+        changes.clear_marks(conn, "documents", read)
     marks = _marks(engine, documents)
     assert marks["VBD-1"] is None
     assert marks["VBD-2"] is not None  # the next run reads it again
