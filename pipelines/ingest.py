@@ -21,6 +21,7 @@ dead letter naming the field and the value, and the rest of the page and the cur
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ from sqlalchemy import Engine
 from connectors.http import BadRecord, RawPage
 from mappings.loader import StreamMapping
 from mappings.units import UnitTable
+from pipelines.calendar import load_calendar
 from pipelines.normalize import (
     Normalized,
     Rejected,
@@ -289,12 +291,16 @@ def _build_page(
     with engine.connect() as conn:
         known = queries.known_hashes(conn, mapping.system, mapping.stream, comparable)
     builder = _PageBuilder(page, counts, known, _kind(mapping))
+    # The working calendar, loaded once per page (at the first date-only deadline) rather
+    # than per record; a failed load is not kept, so each record meets it as before.
+    calendar = functools.cache(load_calendar)
     for key, (raw, digest, problem) in readable.items():
         if problem is None and known.get(key) == digest:
             counts.unchanged += 1
             page.read_cleanly.append(key)
             continue
-        builder.add(raw, digest, total_outcome(raw, key, problem, mapping, units, seen_at))
+        outcome = total_outcome(raw, key, problem, mapping, units, seen_at, calendar)
+        builder.add(raw, digest, outcome)
     return builder
 
 

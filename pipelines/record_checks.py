@@ -15,6 +15,7 @@ from typing import Any
 
 from mappings.loader import StreamMapping
 from mappings.units import UnitTable
+from pipelines.field_readers import CalendarSource
 from pipelines.normalize import Normalized, Outcome, Rejected, content_hash, normalize
 from schemas import limits
 from store.fits import fits_id
@@ -72,13 +73,14 @@ def total_outcome(
     mapping: StreamMapping,
     units: UnitTable,
     seen_at: datetime,
+    calendar: CalendarSource | None = None,
 ) -> Outcome | Withheld:
     """normalize's verdict (the secrecy guard first), made total: whatever it raises is a
     rejection of this record alone, and a record normalize accepts but the store could not
     keep (``problem`` with its id, or anything in its raw form) is rejected too."""
     where = f"{mapping.system}/{mapping.stream} {key}"
     try:
-        outcome = normalize(raw, mapping, units, seen_at=seen_at)
+        outcome = normalize(raw, mapping, units, seen_at=seen_at, calendar=calendar)
     except Exception as exc:
         # normalize raised before or after its secrecy guard: the payload is withheld, as for
         # any record whose secrecy could not be settled.
