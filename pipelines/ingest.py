@@ -39,8 +39,10 @@ from pipelines.normalize import (
     Normalized,
     Rejected,
     SecretSkipped,
+    canonical_json,
     content_hash,
     normalize,
+    text_hash,
 )
 from pipelines.record_checks import Withheld, record_key, total_outcome
 from schemas import Directive, Document, Task, limits
@@ -87,9 +89,12 @@ class _PageBuilder:
     kind: str
     # The page's readable records one by one, so a page the store refuses can be retried
     # record by record and only the guilty one turned into a dead letter.
-    entries: list[tuple[dict[str, Any], str, Normalized]] = field(default_factory=list)
+    # With each, its canonical JSON (what its hash was taken of, stored as its payload).
+    entries: list[tuple[dict[str, Any], str, Normalized, str | None]] = field(default_factory=list)
 
-    def add(self, raw: dict[str, Any], digest: str | None, outcome: Any) -> None:
+    def add(
+        self, raw: dict[str, Any], digest: str | None, outcome: Any, canonical: str | None = None
+    ) -> None:
         if isinstance(outcome, SecretSkipped):
             _add_secret(self.page, self.counts, outcome, self.kind)
             return
@@ -99,8 +104,8 @@ class _PageBuilder:
             self.counts.rejected += 1
             return
         assert isinstance(outcome, Normalized) and digest is not None
-        self.entries.append((raw, digest, outcome))
-        _add_record(self.page, raw, digest, outcome)
+        self.entries.append((raw, digest, outcome, canonical))
+        _add_record(self.page, raw, digest, outcome, canonical)
         if outcome.source_id in self.known:
             self.counts.changed += 1
         else:
@@ -113,11 +118,12 @@ class _PageBuilder:
         page.source_records, page.documents, page.directives = [], [], []
         page.assignments, page.tasks = [], []
         kept = []
-        for position, (raw, digest, outcome) in enumerate(self.entries):
+        for position, entry in enumerate(self.entries):
+            raw, digest, outcome, canonical = entry
             reason = guilty.get(position)
             if reason is None:
-                kept.append((raw, digest, outcome))
-                _add_record(page, raw, digest, outcome)
+                kept.append(entry)
+                _add_record(page, raw, digest, outcome, canonical)
                 continue
             page.read_cleanly.remove(outcome.source_id)
             where = f"{page.system}/{page.stream} {outcome.source_id}"
@@ -130,9 +136,15 @@ class _PageBuilder:
         self.entries = kept
 
 
-def _add_record(page: Page, raw: dict[str, Any], digest: str, outcome: Normalized) -> None:
+def _add_record(
+    page: Page, raw: dict[str, Any], digest: str, outcome: Normalized, canonical: str | None
+) -> None:
     page.read_cleanly.append(outcome.source_id)
-    page.source_records.append(SourceRecord(outcome.source_id, digest, raw, outcome.changed_at))
+    # A capped form (a record too deep to encode) is no JSON; such a record never gets here.
+    text = canonical if canonical and not canonical.startswith("capped:") else None
+    page.source_records.append(
+        SourceRecord(outcome.source_id, digest, raw, outcome.changed_at, payload_json=text)
+    )
     record = outcome.record
     if isinstance(record, Document):
         page.documents.append(record)
@@ -250,9 +262,9 @@ def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> SecretOutcom
         log.warning("%s/%s: the store refused a page (%s); finding the record at fault",
                     builder.page.system, builder.page.stream, type(exc).__name__)  # fmt: skip
     guilty: dict[int, str] = {}
-    for position, (raw, digest, outcome) in enumerate(builder.entries):
+    for position, (raw, digest, outcome, canonical) in enumerate(builder.entries):
         single = Page(system=builder.page.system, stream=builder.page.stream)
-        _add_record(single, raw, digest, outcome)
+        _add_record(single, raw, digest, outcome, canonical)
         refusal = queries.page_refusal(engine, single, now)
         if refusal is not None:
             guilty[position] = refusal
@@ -270,7 +282,7 @@ def _build_page(
     seen_at: datetime,
 ) -> _PageBuilder:
     page = Page(system=mapping.system, stream=mapping.stream, secret_skips=Counter())
-    readable: dict[str, tuple[dict[str, Any], str | None, str | None]] = {}
+    readable: dict[str, tuple[dict[str, Any], str, str, str | None]] = {}
     for item in raw_page.records:
         counts.fetched += 1
         if isinstance(item, BadRecord):
@@ -285,22 +297,24 @@ def _build_page(
             continue
         key, problem = record_key(item, mapping)
         # The same record twice in one page (a source paging while it changes): keep the last.
-        readable[key] = (item, content_hash(item), problem)
+        # Serialised once: the canonical text is hashed here and stored as the payload.
+        canonical = canonical_json(item)
+        readable[key] = (item, text_hash(canonical), canonical, problem)
 
-    comparable = [key for key, (_, _, problem) in readable.items() if problem is None]
+    comparable = [key for key, (_, _, _, problem) in readable.items() if problem is None]
     with engine.connect() as conn:
         known = queries.known_hashes(conn, mapping.system, mapping.stream, comparable)
     builder = _PageBuilder(page, counts, known, _kind(mapping))
     # The working calendar, loaded once per page (at the first date-only deadline) rather
     # than per record; a failed load is not kept, so each record meets it as before.
     calendar = functools.cache(load_calendar)
-    for key, (raw, digest, problem) in readable.items():
+    for key, (raw, digest, canonical, problem) in readable.items():
         if problem is None and known.get(key) == digest:
             counts.unchanged += 1
             page.read_cleanly.append(key)
             continue
-        outcome = total_outcome(raw, key, problem, mapping, units, seen_at, calendar)
-        builder.add(raw, digest, outcome)
+        outcome = total_outcome(raw, key, problem, mapping, units, seen_at, calendar, canonical)
+        builder.add(raw, digest, outcome, canonical)
     return builder
 
 

@@ -60,20 +60,29 @@ class Rejected:
 Outcome = Normalized | Rejected | SecretSkipped
 
 
-def content_hash(record: Any) -> str:
-    """sha256 of the record in a canonical JSON form: equal content, equal hash.
+def canonical_json(record: Any) -> str:
+    """The record in a canonical JSON form (sorted keys, no spaces): equal content, equal text.
 
-    Never fails on what a record contains: a lone surrogate is hashed as it came
-    (``surrogatepass``), and a record too deep for the encoder is hashed in its storable form
-    (``limits.storable_json``, nesting cut off), so a hostile record still has an identity.
+    Never fails on what a record contains: a record too deep for the encoder is given in its
+    storable form (``limits.storable_json``, nesting cut off) after a ``capped:`` prefix, so a
+    hostile record still has an identity.
     """
     try:
-        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     except (RecursionError, ValueError, TypeError):
-        canonical = "capped:" + json.dumps(
+        return "capped:" + json.dumps(
             storable_json(record), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
+
+
+def text_hash(canonical: str) -> str:
+    """sha256 of a canonical text; a lone surrogate is hashed as it came (``surrogatepass``)."""
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def content_hash(record: Any) -> str:
+    """sha256 of the record's canonical JSON (``canonical_json``): equal content, equal hash."""
+    return text_hash(canonical_json(record))
 
 
 def _as_list(raw: Any) -> list[str]:
