@@ -86,7 +86,10 @@ class _Plan:
             values = [getter(row)] if self.single else list(getter(row))
             for position, process in processors:
                 values[position] = process(values[position])
-            params.append(tuple(values) if self.positional else dict(zip(names, values, strict=True)))
+            if self.positional:
+                params.append(tuple(values))
+            else:
+                params.append(dict(zip(names, values, strict=True)))
         return params
 
 
