@@ -103,31 +103,6 @@ def read_date(raw: Any, fmt: str | None) -> date:
 # --- compiled per mapping ------------------------------------------------------------------
 
 
-def path_getter(spec: FieldSpec) -> Callable[[Any], Any]:
-    """``spec.dig`` as a function: a chain of dict look-ups when the path has neither a list
-    index nor ``*`` (what ``dig`` does then), ``dig`` itself otherwise."""
-    path = spec.path
-    if any(step == "*" or step.isdigit() for step in path):
-        return spec.dig
-    if len(path) == 1:
-        (key,) = path
-
-        def one(record: Any) -> Any:
-            return record.get(key) if isinstance(record, dict) else None
-
-        return one
-
-    def chain(record: Any) -> Any:
-        value = record
-        for step in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(step)
-        return value
-
-    return chain
-
-
 def _kind(name: str, spec: FieldSpec) -> int:
     if spec.codes:
         return _CODE
@@ -148,8 +123,7 @@ class CompiledMapping:
     def __init__(self, mapping: StreamMapping) -> None:
         self.mapping = mapping
         self.fields = {
-            name: (spec, path_getter(spec), _kind(name, spec))
-            for name, spec in mapping.fields.items()
+            name: (spec, spec.dig, _kind(name, spec)) for name, spec in mapping.fields.items()
         }
 
 
