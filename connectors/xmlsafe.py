@@ -125,10 +125,13 @@ def element_to_dict(element: etree._Element) -> dict[str, Any] | str | None:
     """
     children = [child for child in element if isinstance(child.tag, str)]
     if not children:
-        return element.text.strip() if element.text and element.text.strip() else None
+        text = element.text
+        return (text.strip() or None) if text else None
     data: dict[str, Any] = {}
     for child in children:
-        name, value = local_name(child), element_to_dict(child)
+        # The local name straight from lxml's "{namespace}name" tag: a QName object per
+        # element cost a fifth of a SOAP listing's parse.
+        name, value = child.tag.rpartition("}")[2], element_to_dict(child)
         if name in data:
             if not isinstance(data[name], list):
                 data[name] = [data[name]]

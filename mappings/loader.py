@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -152,12 +152,37 @@ class FieldSpec:
     format: str | None = None
     codes: str | None = None
     required: bool = False
+    # The path walk decided once (every field of every record is dug): see _getter.
+    _get: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_get", _getter(self.path))
 
     def dig(self, record: Any) -> Any:
         """The raw value at ``path`` or None. A number segment indexes a list; ``*`` takes
         every element (a single object counts as a list of one, as SOAP renders one child)
         and gives a list of what the rest of the path finds in each."""
-        return _dig(record, self.path)
+        return self._get(record)
+
+
+def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """``_dig`` over ``path`` as a function: a chain of dict look-ups when the path has
+    neither a list index nor ``*`` (all ``_dig`` does then), ``_dig`` itself otherwise."""
+    if any(step == "*" or step.isdigit() for step in path):
+        return lambda record: _dig(record, path)
+    if len(path) == 1:
+        (key,) = path
+        return lambda record: record.get(key) if isinstance(record, dict) else None
+
+    def chain(record: Any) -> Any:
+        value = record
+        for step in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(step)
+        return value
+
+    return chain
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:

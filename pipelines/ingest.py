@@ -21,10 +21,10 @@ dead letter naming the field and the value, and the rest of the page and the cur
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,112 +33,25 @@ from sqlalchemy import Engine
 from connectors.http import BadRecord, RawPage
 from mappings.loader import StreamMapping
 from mappings.units import UnitTable
+from pipelines.calendar import load_calendar
 from pipelines.normalize import (
-    Normalized,
-    Rejected,
     SecretSkipped,
+    canonical_json,
     content_hash,
     normalize,
+    text_hash,
 )
-from pipelines.record_checks import Withheld, record_key, total_outcome
-from schemas import Directive, Document, Task, limits
+from pipelines.page_builder import PageBuilder, RunCounts, add_record, add_secret
+from pipelines.record_checks import record_key, total_outcome
+from schemas import limits
 from store import queries
 from store.fits import RECORD_REFUSALS, is_connection_error
-from store.queries import DeadLetter, Page, SourceRecord
-from store.secret_digests import SecretOutcome, SecretRecord
+from store.queries import DeadLetter, Page
+from store.secret_digests import SecretOutcome
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OVERLAP = timedelta(minutes=10)
-
-
-@dataclass
-class RunCounts:
-    fetched: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    secret_skipped: int = 0
-    secret_purged: int = 0
-    pages: int = 0
-
-    def as_run_counters(self) -> dict[str, int]:
-        return {
-            "fetched": self.fetched,
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "secret_skipped": self.secret_skipped,
-            "secret_purged": self.secret_purged,
-        }
-
-
-@dataclass
-class _PageBuilder:
-    """Sorts one page's outcomes into the store's Page and the run's counts."""
-
-    page: Page
-    counts: RunCounts
-    known: dict[str, str]
-    kind: str
-    # The page's readable records one by one, so a page the store refuses can be retried
-    # record by record and only the guilty one turned into a dead letter.
-    entries: list[tuple[dict[str, Any], str, Normalized]] = field(default_factory=list)
-
-    def add(self, raw: dict[str, Any], digest: str | None, outcome: Any) -> None:
-        if isinstance(outcome, SecretSkipped):
-            _add_secret(self.page, self.counts, outcome, self.kind)
-            return
-        if isinstance(outcome, Rejected | Withheld):
-            payload = None if isinstance(outcome, Withheld) else raw
-            self.page.dead_letters.append(DeadLetter(outcome.source_id, outcome.reason, payload))
-            self.counts.rejected += 1
-            return
-        assert isinstance(outcome, Normalized) and digest is not None
-        self.entries.append((raw, digest, outcome))
-        _add_record(self.page, raw, digest, outcome)
-        if outcome.source_id in self.known:
-            self.counts.changed += 1
-        else:
-            self.counts.new += 1
-
-    def refuse(self, guilty: dict[int, str]) -> None:
-        """Turn the records at these positions of ``entries`` into dead letters (reason
-        each) and rebuild the page's records without them."""
-        page = self.page
-        page.source_records, page.documents, page.directives = [], [], []
-        page.assignments, page.tasks = [], []
-        kept = []
-        for position, (raw, digest, outcome) in enumerate(self.entries):
-            reason = guilty.get(position)
-            if reason is None:
-                kept.append((raw, digest, outcome))
-                _add_record(page, raw, digest, outcome)
-                continue
-            page.read_cleanly.remove(outcome.source_id)
-            where = f"{page.system}/{page.stream} {outcome.source_id}"
-            page.dead_letters.append(DeadLetter(outcome.source_id, f"{where}: {reason}", raw))
-            if outcome.source_id in self.known:
-                self.counts.changed -= 1
-            else:
-                self.counts.new -= 1
-            self.counts.rejected += 1
-        self.entries = kept
-
-
-def _add_record(page: Page, raw: dict[str, Any], digest: str, outcome: Normalized) -> None:
-    page.read_cleanly.append(outcome.source_id)
-    page.source_records.append(SourceRecord(outcome.source_id, digest, raw, outcome.changed_at))
-    record = outcome.record
-    if isinstance(record, Document):
-        page.documents.append(record)
-    elif isinstance(record, Directive):
-        page.directives.append(record)
-    elif isinstance(record, Task):
-        page.tasks.append(record)
-    page.assignments.extend(outcome.assignments)
 
 
 class BadMarker(ValueError):
@@ -147,15 +60,6 @@ class BadMarker(ValueError):
 
 def _kind(mapping: StreamMapping) -> str:
     return f"document:{mapping.direction}" if mapping.model == "document" else mapping.model
-
-
-def _add_secret(page: Page, counts: RunCounts, outcome: SecretSkipped, kind: str) -> None:
-    """Nothing of a secret record is kept: the store turns its identity into a keyed digest
-    (counted once per document, earlier rows purged) and drops the rest."""
-    page.secrets.append(
-        SecretRecord(outcome.unit_id, outcome.day, kind, outcome.identity, outcome.answers)
-    )
-    counts.secret_skipped += 1
 
 
 def parse_marker(marker: str | None) -> datetime | None:
@@ -217,7 +121,7 @@ def ingest_pages(
     return counts
 
 
-def _page_marker(raw_page: RawPage, builder: _PageBuilder) -> datetime | None:
+def _page_marker(raw_page: RawPage, builder: PageBuilder) -> datetime | None:
     """The page's change marker; if the source sent one that is not a date, the latest change
     time of the page's records instead (a listing is change-ordered, so that is what the
     marker should have said), or no move at all. The bad marker is a dead letter of its own,
@@ -235,7 +139,7 @@ def _page_marker(raw_page: RawPage, builder: _PageBuilder) -> datetime | None:
         return max(times) if times else None
 
 
-def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> SecretOutcome:
+def _write(engine: Engine, builder: PageBuilder, now: datetime) -> SecretOutcome:
     """Write the page in one transaction. If the store refuses it for a reason the models did
     not foresee, find the record(s) it refuses, one trial (rolled back) each, make them dead
     letters and write the rest of the page, with its cursor, in one transaction after all."""
@@ -248,9 +152,9 @@ def _write(engine: Engine, builder: _PageBuilder, now: datetime) -> SecretOutcom
         log.warning("%s/%s: the store refused a page (%s); finding the record at fault",
                     builder.page.system, builder.page.stream, type(exc).__name__)  # fmt: skip
     guilty: dict[int, str] = {}
-    for position, (raw, digest, outcome) in enumerate(builder.entries):
+    for position, (raw, digest, outcome, canonical) in enumerate(builder.entries):
         single = Page(system=builder.page.system, stream=builder.page.stream)
-        _add_record(single, raw, digest, outcome)
+        add_record(single, raw, digest, outcome, canonical)
         refusal = queries.page_refusal(engine, single, now)
         if refusal is not None:
             guilty[position] = refusal
@@ -266,9 +170,9 @@ def _build_page(
     units: UnitTable,
     counts: RunCounts,
     seen_at: datetime,
-) -> _PageBuilder:
+) -> PageBuilder:
     page = Page(system=mapping.system, stream=mapping.stream, secret_skips=Counter())
-    readable: dict[str, tuple[dict[str, Any], str | None, str | None]] = {}
+    readable: dict[str, tuple[dict[str, Any], str, str, str | None]] = {}
     for item in raw_page.records:
         counts.fetched += 1
         if isinstance(item, BadRecord):
@@ -283,18 +187,24 @@ def _build_page(
             continue
         key, problem = record_key(item, mapping)
         # The same record twice in one page (a source paging while it changes): keep the last.
-        readable[key] = (item, content_hash(item), problem)
+        # Serialised once: the canonical text is hashed here and stored as the payload.
+        canonical = canonical_json(item)
+        readable[key] = (item, text_hash(canonical), canonical, problem)
 
-    comparable = [key for key, (_, _, problem) in readable.items() if problem is None]
+    comparable = [key for key, (_, _, _, problem) in readable.items() if problem is None]
     with engine.connect() as conn:
         known = queries.known_hashes(conn, mapping.system, mapping.stream, comparable)
-    builder = _PageBuilder(page, counts, known, _kind(mapping))
-    for key, (raw, digest, problem) in readable.items():
+    builder = PageBuilder(page, counts, known, _kind(mapping))
+    # The working calendar, loaded once per page (at the first date-only deadline) rather
+    # than per record; a failed load is not kept, so each record meets it as before.
+    calendar = functools.cache(load_calendar)
+    for key, (raw, digest, canonical, problem) in readable.items():
         if problem is None and known.get(key) == digest:
             counts.unchanged += 1
             page.read_cleanly.append(key)
             continue
-        builder.add(raw, digest, total_outcome(raw, key, problem, mapping, units, seen_at))
+        outcome = total_outcome(raw, key, problem, mapping, units, seen_at, calendar, canonical)
+        builder.add(raw, digest, outcome, canonical)
     return builder
 
 
@@ -315,7 +225,7 @@ def _bad_record(
         # normalize decides secrecy before anything else, whatever else is wrong.
         outcome = normalize(item.raw, mapping, units, seen_at=seen_at)
         if isinstance(outcome, SecretSkipped):
-            _add_secret(page, counts, outcome, _kind(mapping))
+            add_secret(page, counts, outcome, _kind(mapping))
             return
     source_id = item.source_id or f"sha256:{_unreadable_hash(item.raw)}"
     reason, payload = item.reason, None

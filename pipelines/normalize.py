@@ -15,16 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from mappings.loader import FieldSpec, StreamMapping
+from mappings.loader import StreamMapping
 from mappings.units import UnitTable
-from pipelines import due, legacy_text, parsing, secrecy_guard
-from pipelines.calendar import LOCAL_TZ, CalendarError
+from pipelines import due, parsing, secrecy_guard
+from pipelines.calendar import LOCAL_TZ
 from pipelines.deadlines import DeadlinePolicy
+from pipelines.field_readers import CalendarSource, FieldProblem, Reader, read_instant
 from pipelines.secrecy_guard import SecretSkipped
 from schemas import (
     Assignment,
@@ -38,24 +39,6 @@ from schemas import (
     describe_validation_error,
 )
 from schemas.limits import storable_json
-
-DATE_FIELDS = frozenset({"promulgation_date", "response_for_date", "source_date"})
-INSTANT_FIELDS = frozenset(
-    {
-        "received_at",
-        "issued_at",
-        "stated_deadline",
-        "created_at",
-        "deadline",
-        "completed_at",
-        "original_deadline",
-        "extended_at",
-    }
-)
-# Deadlines: a value without a time of day means the end of that working day (due.py).
-DEADLINE_FIELDS = frozenset({"stated_deadline", "deadline", "original_deadline"})
-TEXT_FIELDS = frozenset({"title", "abstract", "content", "assigning_text", "source_abstract"})
-
 
 # --- results -------------------------------------------------------------------------------
 
@@ -77,128 +60,29 @@ class Rejected:
 Outcome = Normalized | Rejected | SecretSkipped
 
 
-class FieldProblem(ValueError):
-    """One field's raw value could not be read; the message names field, path and value."""
+def canonical_json(record: Any) -> str:
+    """The record in a canonical JSON form (sorted keys, no spaces): equal content, equal text.
 
-    def __init__(self, name: str, spec: FieldSpec | None, raw: Any, problem: str) -> None:
-        path = f" ({'.'.join(spec.path)})" if spec else ""
-        shown = repr(raw) if len(repr(raw)) <= 80 else repr(raw)[:77] + "..."
-        super().__init__(f"field '{name}'{path}: {problem} (value: {shown})")
-
-
-def content_hash(record: Any) -> str:
-    """sha256 of the record in a canonical JSON form: equal content, equal hash.
-
-    Never fails on what a record contains: a lone surrogate is hashed as it came
-    (``surrogatepass``), and a record too deep for the encoder is hashed in its storable form
-    (``limits.storable_json``, nesting cut off), so a hostile record still has an identity.
+    Never fails on what a record contains: a record too deep for the encoder is given in its
+    storable form (``limits.storable_json``, nesting cut off) after a ``capped:`` prefix, so a
+    hostile record still has an identity.
     """
     try:
-        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     except (RecursionError, ValueError, TypeError):
-        canonical = "capped:" + json.dumps(
+        return "capped:" + json.dumps(
             storable_json(record), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
+
+
+def text_hash(canonical: str) -> str:
+    """sha256 of a canonical text; a lone surrogate is hashed as it came (``surrogatepass``)."""
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-# --- reading raw values --------------------------------------------------------------------
-
-
-def read_instant(raw: Any, fmt: str | None) -> datetime:
-    """An aware instant; times without an offset are local (Asia/Ho_Chi_Minh)."""
-    if isinstance(raw, datetime):
-        moment = raw
-    elif isinstance(raw, str) and raw.strip():
-        text = raw.strip()
-        if fmt in (None, "iso", "local"):
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        elif fmt == "edxml_timestamp":
-            moment = datetime.strptime(text, "%Y/%m/%d %H:%M:%S")
-        elif fmt == "edxml_date":
-            moment = datetime.strptime(text, "%Y/%m/%d")
-        else:
-            moment = datetime.strptime(text, fmt)
-    else:
-        raise ValueError("not a date and time")
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
-
-
-def read_deadline(raw: Any, fmt: str | None, policy: DeadlinePolicy | None = None) -> datetime:
-    """A deadline: a value given as a date is the end of that working day (docs/domain.md §6,
-    "hạn D"); a value with a time of day is read as any instant."""
-    day = due.date_only(raw, fmt)
-    if day is None:
-        return read_instant(raw, fmt)
-    try:
-        return due.end_of_working_day(day, policy)
-    except CalendarError as exc:
-        raise ValueError(f"the end of the working day is unknown: {exc}") from None
-
-
-def read_date(raw: Any, fmt: str | None) -> date:
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw
-    if isinstance(raw, str) and fmt in (None, "iso", "local") and len(raw.strip()) == 10:
-        return date.fromisoformat(raw.strip())
-    moment = read_instant(raw, fmt)
-    return moment.astimezone(LOCAL_TZ).date() if moment.tzinfo else moment.date()
-
-
-class _Reader:
-    """Reads canonical fields of one raw record through one mapping."""
-
-    def __init__(
-        self, raw: dict[str, Any], mapping: StreamMapping, policy: DeadlinePolicy | None = None
-    ) -> None:
-        self.raw = raw
-        self.mapping = mapping
-        self.policy = policy
-
-    def has(self, name: str) -> bool:
-        spec = self.mapping.fields.get(name)
-        return spec is not None and spec.dig(self.raw) not in (None, "", [])
-
-    def raw_value(self, name: str) -> Any:
-        spec = self.mapping.fields.get(name)
-        return spec.dig(self.raw) if spec else None
-
-    def value(self, name: str) -> Any:
-        """The field read as its canonical type, or None when absent."""
-        spec = self.mapping.fields.get(name)
-        if spec is None:
-            return None
-        raw = spec.dig(self.raw)
-        if raw is None or raw == "":
-            if spec.required:
-                raise FieldProblem(name, spec, raw, "is required but missing")
-            return None
-        try:
-            if spec.codes:
-                return self._code(name, spec, raw)
-            if name in DATE_FIELDS:
-                return read_date(raw, spec.format)
-            if name in DEADLINE_FIELDS:
-                return read_deadline(raw, spec.format, self.policy)
-            if name in INSTANT_FIELDS:
-                return read_instant(raw, spec.format)
-        except (ValueError, TypeError) as exc:
-            expected = f" in format {spec.format}" if spec.format else ""
-            raise FieldProblem(name, spec, raw, f"not a valid date{expected}: {exc}") from None
-        if name in TEXT_FIELDS and isinstance(raw, str):
-            return legacy_text.to_unicode(raw)
-        return raw
-
-    def _code(self, name: str, spec: FieldSpec, raw: Any) -> str:
-        translated = self.mapping.translate(spec.codes or "", raw)
-        if translated is None:
-            known = ", ".join(sorted(self.mapping.codes.get(spec.codes or "", {})))
-            raise FieldProblem(name, spec, raw, f"unknown code (code list '{spec.codes}': {known})")
-        return translated
-
-    def text(self, name: str) -> str | None:
-        value = self.value(name)
-        return None if value is None else str(value)
+def content_hash(record: Any) -> str:
+    """sha256 of the record's canonical JSON (``canonical_json``): equal content, equal hash."""
+    return text_hash(canonical_json(record))
 
 
 def _as_list(raw: Any) -> list[str]:
@@ -213,7 +97,7 @@ def _as_list(raw: Any) -> list[str]:
 
 
 def _document(
-    reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None
+    reader: Reader, source_id: str, units: UnitTable, changed_at: datetime | None
 ) -> Document:
     mapping = reader.mapping
     number, notation, type_code = _number_notation(reader)
@@ -253,7 +137,7 @@ def _document(
     )
 
 
-def _referenced_key(reader: _Reader, prefix: str) -> DocumentKey | None:
+def _referenced_key(reader: Reader, prefix: str) -> DocumentKey | None:
     """The key of another document this record names through ``<prefix>_number_notation``,
     ``<prefix>_organ_id`` and ``<prefix>_date``; None unless all three can be read."""
     code_text = reader.raw_value(f"{prefix}_number_notation")
@@ -269,7 +153,7 @@ def _referenced_key(reader: _Reader, prefix: str) -> DocumentKey | None:
     )
 
 
-def _number_notation(reader: _Reader) -> tuple[str, str, str | None]:
+def _number_notation(reader: Reader) -> tuple[str, str, str | None]:
     if reader.has("number") and reader.has("notation"):
         return reader.text("number") or "", reader.text("notation") or "", None
     raw = reader.raw_value("number_notation")
@@ -280,13 +164,13 @@ def _number_notation(reader: _Reader) -> tuple[str, str, str | None]:
     return parsed.number, parsed.notation, parsed.type_code
 
 
-def _type_from_title(reader: _Reader) -> str | None:
+def _type_from_title(reader: Reader) -> str | None:
     title = reader.text("title")
     return parsing.document_type_from_title(title) if title else None
 
 
 def _directive(
-    reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None
+    reader: Reader, source_id: str, units: UnitTable, changed_at: datetime | None
 ) -> tuple[Directive, tuple[Assignment, ...]]:
     system = reader.mapping.system
     created_at = reader.value("created_at")
@@ -325,7 +209,7 @@ def _directive(
     return directive, assignments
 
 
-def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetime | None) -> Task:
+def _task(reader: Reader, source_id: str, units: UnitTable, changed_at: datetime | None) -> Task:
     system = reader.mapping.system
     deadline = reader.value("deadline")
     day = deadline.astimezone(LOCAL_TZ).date() if deadline else None
@@ -360,7 +244,7 @@ def _task(reader: _Reader, source_id: str, units: UnitTable, changed_at: datetim
     )
 
 
-def _given_as_date(reader: _Reader, name: str) -> bool:
+def _given_as_date(reader: Reader, name: str) -> bool:
     """The field's raw value is a date without a time of day (already read successfully)."""
     spec = reader.mapping.fields[name]
     try:
@@ -369,7 +253,7 @@ def _given_as_date(reader: _Reader, name: str) -> bool:
         return False
 
 
-def _latest_instant(reader: _Reader, name: str) -> datetime | None:
+def _latest_instant(reader: Reader, name: str) -> datetime | None:
     """The latest of the instants a ``*`` path finds (one per extension request)."""
     raw = reader.raw_value(name)
     if not isinstance(raw, list):
@@ -396,14 +280,14 @@ def normalize(
     *,
     seen_at: datetime,
     policy: DeadlinePolicy | None = None,
+    calendar: CalendarSource | None = None,
 ) -> Outcome:
     """One raw record → ``Normalized``, ``Rejected`` or ``SecretSkipped``; never raises for
     anything the record contains. ``policy`` places date-only deadlines (default: the
-    settings' ``[deadline_policy]``)."""
+    settings' ``[deadline_policy]``) on the working calendar ``calendar`` gives (default:
+    loaded per deadline; ingest loads it once per page)."""
     if not isinstance(raw, dict):
         return Rejected(f"sha256:{content_hash(repr(raw))}", "record is not an object")
-    reader = _Reader(raw, mapping, policy)
-
     # The guard comes before anything else is read (see the module docstring).
     if secrecy_guard.secrecy_of(raw, mapping).is_secret:
         return secrecy_guard.secret_skip(raw, mapping, units, seen_at)
@@ -412,6 +296,7 @@ def normalize(
     if source_id_raw in (None, ""):
         return Rejected(f"sha256:{content_hash(raw)}", "field 'source_id': missing (value: None)")
     source_id = str(source_id_raw).strip()
+    reader = Reader(raw, mapping, policy, calendar)
     where = f"{mapping.system}/{mapping.stream} {source_id}"
     try:
         changed_at = _changed_at(raw, mapping)

@@ -21,6 +21,7 @@ raised ("07/qđ-ubnd" is "QĐ-UBND") and a type abbreviation takes its official 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -101,6 +102,9 @@ def _type_code(group: str, *, party: bool = False, year: bool = False) -> Docume
     return _TYPE_BY_UPPER.get(upper)
 
 
+# The groups of notations repeat across documents ("QĐ", "UBND", "STTTT"): both readings of a
+# group are pure, so each is worked out once (bounded: a hostile feed may send many).
+@functools.lru_cache(maxsize=4096)
 def _code_like(group: str) -> bool:
     """Whether a group set off by spaces reads as part of a code ("STTTT", "TTg", "QH14"), not
     as the next word of a sentence ("Phòng", "Về")."""
@@ -111,6 +115,7 @@ def _code_like(group: str) -> bool:
     return upper > lower
 
 
+@functools.lru_cache(maxsize=4096)
 def _as_written(group: str) -> str:
     """A notation group in its case as written; all lower case is a typing variant."""
     if any(char.isupper() for char in group):

@@ -15,6 +15,7 @@ from typing import Any
 
 from mappings.loader import StreamMapping
 from mappings.units import UnitTable
+from pipelines.field_readers import CalendarSource
 from pipelines.normalize import Normalized, Outcome, Rejected, content_hash, normalize
 from schemas import limits
 from store.fits import fits_id
@@ -53,10 +54,13 @@ def record_key(item: dict[str, Any], mapping: StreamMapping) -> tuple[str, str |
     return key or f"sha256:{content_hash(item)}", problem
 
 
-def unstorable_problem(raw: dict[str, Any]) -> str | None:
+def unstorable_problem(raw: dict[str, Any], canonical: str | None = None) -> str | None:
     """What in the raw record the store could not keep as JSON, naming the raw path and the
     value: NUL or a lone surrogate in any key or text, NaN or infinity, nesting deeper than
-    ``limits.MAX_DEPTH``. Walked only for records about to be written (new or changed)."""
+    ``limits.MAX_DEPTH``. Walked only for records about to be written (new or changed), and
+    only when the record's canonical JSON (if given) does not already show it is clean."""
+    if canonical is not None and limits.surely_storable(canonical):
+        return None
     found = limits.unstorable_value(raw)
     if found is None:
         return None
@@ -72,13 +76,16 @@ def total_outcome(
     mapping: StreamMapping,
     units: UnitTable,
     seen_at: datetime,
+    calendar: CalendarSource | None = None,
+    canonical: str | None = None,
 ) -> Outcome | Withheld:
     """normalize's verdict (the secrecy guard first), made total: whatever it raises is a
     rejection of this record alone, and a record normalize accepts but the store could not
-    keep (``problem`` with its id, or anything in its raw form) is rejected too."""
+    keep (``problem`` with its id, or anything in its raw form) is rejected too.
+    ``canonical`` is the record's canonical JSON, if the caller has it."""
     where = f"{mapping.system}/{mapping.stream} {key}"
     try:
-        outcome = normalize(raw, mapping, units, seen_at=seen_at)
+        outcome = normalize(raw, mapping, units, seen_at=seen_at, calendar=calendar)
     except Exception as exc:
         # normalize raised before or after its secrecy guard: the payload is withheld, as for
         # any record whose secrecy could not be settled.
@@ -91,7 +98,7 @@ def total_outcome(
             "secrecy could not be checked)",
         )
     if isinstance(outcome, Normalized):
-        problem = problem or unstorable_problem(raw)
+        problem = problem or unstorable_problem(raw, canonical)
         if problem:
             return Rejected(key, f"{where}: {problem}")
     return outcome

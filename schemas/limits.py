@@ -93,6 +93,20 @@ def unstorable_value(value: Any, path: str = "", depth: int = 0) -> tuple[str, s
     return None
 
 
+def surely_storable(canonical: str) -> bool:
+    """Whether a value's JSON text (``json.dumps`` with ``ensure_ascii=False``) shows that
+    ``unstorable_value`` would find nothing in it: no escaped NUL, no lone surrogate, no NaN
+    or infinity token, and fewer brackets than the nesting limit. False only means "walk the
+    value to be sure" (a text may merely mention "NaN")."""
+    return (
+        "\\u0000" not in canonical
+        and "NaN" not in canonical
+        and "Infinity" not in canonical
+        and canonical.count("{") + canonical.count("[") <= MAX_DEPTH
+        and _UNSTORABLE.search(canonical) is None
+    )
+
+
 def storable_json(value: Any, depth: int = 0) -> Any:
     """A copy of ``value`` that can always be stored as JSON: NUL and lone surrogates escaped,
     NaN and infinities as text, anything nested deeper than ``MAX_DEPTH`` replaced by a note."""

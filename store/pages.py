@@ -33,6 +33,7 @@ from store.tables import (
     sync_cursors,
     tasks,
 )
+from store.upsert import SerializedJson
 from store.upsert import upsert as _upsert
 
 
@@ -44,6 +45,9 @@ class SourceRecord:
     content_hash: str
     payload: dict[str, Any]
     changed_at: datetime | None = None
+    # ``payload`` as the canonical JSON the hash was taken of, stored as it is so the record
+    # is serialised once (None: the store serialises ``payload``).
+    payload_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ def _write_page(conn: Connection, page: Page, now: datetime) -> SecretOutcome:
                 "stream": page.stream,
                 "source_id": r.source_id,
                 "content_hash": r.content_hash,
-                "payload": r.payload,
+                "payload": SerializedJson(r.payload_json) if r.payload_json else r.payload,
                 "changed_at": r.changed_at,
                 "first_seen_at": now,
                 "last_seen_at": now,
