@@ -10,20 +10,31 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test test-fast lint format bench clean lock serve report-pictures
+.PHONY: demo test test-fast lint format bench clean lock serve install report-pictures
 
-$(STAMP): pyproject.toml constraints.txt
+define INSTALL
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	@touch $@
+	@touch $(STAMP)
+endef
+
+$(STAMP): pyproject.toml constraints.txt
+	$(INSTALL)
+
+# Installing is its own step (it needs the package index): run it once on a server, and again
+# when pyproject.toml or constraints.txt change. Starting (`make serve`, the systemd units of
+# deploy/systemd/) never installs, so an offline server starts after a `git pull`.
+install:
+	$(INSTALL)
 
 demo: $(STAMP)
 	$(BIN)/bridge demo
 
 # A Prefect server on 127.0.0.1 (port BRIDGE_PREFECT_PORT, default 4200) and the deployments
-# served against it; Ctrl-C stops the serve process first, then the server.
-serve: $(STAMP)
+# served against it; Ctrl-C stops the serve process first, then the server. Never runs pip.
+serve:
+	$(if $(wildcard $(BIN)/bridge),,$(error no $(BIN)/bridge: run 'make install' first (it needs the package index; serve never installs)))
 	$(BIN)/python -m bridge.serve --with-server
 
 # Four worker processes (pytest-xdist): the tests mostly wait on sockets and disk, so 2 cores
@@ -51,8 +62,15 @@ format: $(STAMP)
 report-pictures: $(STAMP)
 	$(BIN)/python -m reports.pictures docs/img
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# The bench extra (dlt, the yardstick) only here, never in the runtime or test install.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	@touch $@
+
+# A few minutes on 2 cores; e.g. BENCH_ARGS="--documents 50000" for the issue's size.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Rewrite constraints.txt from what the venv holds now (after a deliberate upgrade).
 lock: $(STAMP)

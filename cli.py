@@ -1,6 +1,7 @@
 """The `bridge` command: the same runs the Prefect flows make (pipelines/orchestration.py),
-without a Prefect server. The run commands (sync, resync, push, failures) are in
-commands/runs.py, the text tools (deadline, parse) in commands/text.py; the rest is here.
+without a Prefect server. The run commands (sync, resync, push) are in commands/runs.py,
+`failures` in commands/failures.py, the text tools (deadline, parse) in commands/text.py;
+the rest is here.
 
 Each subcommand is a pair: ``_add_<name>(subparsers)`` declares its arguments and sets
 ``func``; ``_run_<name>(args) -> int`` does the work and returns the exit status. Imports of
@@ -17,7 +18,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from commands import UsageError, errors, example_variable, runs, system_names, text
+from commands import UsageError, errors, example_variable, failures, runs, system_names, text
 from commands.config import add_config
 
 # --- bridge db / status / demo -------------------------------------------------------------
@@ -255,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         runs.add_sync,
         runs.add_resync,
         runs.add_push,
-        runs.add_failures,
+        failures.add_failures,
         _add_demo,
         text.add_deadline,
         text.add_parse,

@@ -7,6 +7,8 @@ step (so a run page shows its graph and which stream failed), and what every run
 officials who watch it: the Vietnamese tables of reports/artifacts.py, published here. A run
 that left *new* failures ends Failed, saying how many and where, so a Prefect automation can
 tell someone; failures known before the run are listed again but do not fail every run after.
+Every run also refreshes the standing table of every open failure (``open-failures``), and the
+``retry-failures`` flow retries them (pipelines/failure_retry.py).
 
 Calls to an external system run inside the Prefect global concurrency limit named after that
 system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creates the limits.
@@ -14,38 +16,76 @@ system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creat
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import FailedRun
 from prefect.logging.loggers import flow_run_logger
 from prefect.states import Completed, Failed, State
 from prefect.utilities.annotations import quote
 
 from bridge.settings import load_settings
 from connectors import registry
+from pipelines import failure_retry as retry
 from pipelines import orchestration as orch
 from pipelines import orchestration_checks as checks
 from reports import artifacts as tables
+from reports import failure_tables
 from reports.artifacts import MAX_ROWS, SYSTEM_LABELS
 from store import operations
 
-# The registered systems (connectors/registry.py): the choices of the flows' forms.
+# The registered systems and their streams (connectors/registry.py): the choices of the
+# flows' forms. bridge/serve.py narrows them to the configured systems when it serves.
 SystemName = Literal[registry.names()]  # type: ignore[valid-type]
+StreamName = Literal[registry.stream_names()]  # type: ignore[valid-type]
 ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
+RetryWhich = Literal["all", "system", "ids", "time_range"]
 
 # --- tasks: one per stream and per step; state is in the store, so nothing is cached ---------
 
 _TASK = {"cache_policy": NO_CACHE, "log_prints": False}
-sync_stream = task(orch.sync_stream, name="sync-stream", task_run_name="sync-{system}-{stream}",
-                   **_TASK)  # fmt: skip
-reread_rejects = task(orch.reread_rejects, name="reread-rejects",
+
+
+def _reading(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A step that reads a system, as a task: a system down or refusing ends the task Failed
+    with its one-line reason instead of a logged traceback; the flow still gets the error."""
+    from connectors.errors import ConnectorError
+
+    @functools.wraps(step)
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return step(*args, **kwargs)
+        except ConnectorError as exc:
+            return Failed(message=str(exc)[:500], data=exc)
+
+    return reading
+
+
+sync_stream = task(_reading(orch.sync_stream), name="sync-stream",
+                   task_run_name="sync-{system}-{stream}", **_TASK)  # fmt: skip
+resync_stream = task(_reading(orch.resync_stream), name="resync-stream",
+                     task_run_name="resync-{system}-{stream}", **_TASK)  # fmt: skip
+reread_rejects = task(_reading(orch.reread_rejects), name="reread-rejects",
                       task_run_name="reread-rejects-{system}", **_TASK)  # fmt: skip
+
+
+def _raising(reading_task: Any) -> Callable[..., Any]:
+    """Call a reading task; its Failed state's error raised again for the run to handle."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return reading_task(*args, return_state=True, **kwargs).result(raise_on_failure=True)
+
+    return call
+
+
 reconcile = task(orch.reconcile_step, name="reconcile", **_TASK)
 push = task(orch.push_step, name="push", **_TASK)
 
@@ -62,12 +102,14 @@ def _leading_quoted(step: Any, count: int) -> Any:
 
 
 TASKS = orch.Steps(
-    sync_stream=_leading_quoted(sync_stream, 3), reread_rejects=_leading_quoted(reread_rejects, 3),
+    sync_stream=_leading_quoted(_raising(sync_stream), 3),
+    resync_stream=_leading_quoted(_raising(resync_stream), 3),
+    reread_rejects=_leading_quoted(_raising(reread_rejects), 3),
     reconcile=_leading_quoted(reconcile, 1), push=_leading_quoted(push, 1),
 )  # fmt: skip
 
 
-@task(name="publish", **_TASK)
+@task(name="publish", task_run_name="publish-{key}", **_TASK)
 def publish(key: str, rows: list[dict], description: str) -> None:
     """A Vietnamese table artifact (an empty table still says what it is)."""
     create_table_artifact(rows, key=key, description=description)
@@ -81,14 +123,38 @@ def _run(settings, engine) -> orch.Run:  # type: ignore[no-untyped-def]
     return orch.Run(settings, engine, get_run_logger(), _limit)
 
 
+def _publish_open(failures: Sequence[Any], tz: str) -> None:
+    """Refresh the standing table of every open failure (key ``open-failures``)."""
+    rows, description = failure_tables.open_failures_table(failures, tz)
+    publish(failure_tables.ARTIFACT_KEY, rows, description)
+
+
 def _verdict(outcome: orch.Verdict, tz: str, flow_name: str, result: dict[str, Any]) -> State:
-    """Publish the failures the run met; Completed with ``result``, or Failed naming new ones."""
+    """Publish the failures the run met (their technical reasons to the log) and every open
+    one; Completed with ``result``, or Failed naming the new ones."""
     if outcome.met:
-        rows, description = tables.failure_table(outcome.met, outcome.new, tz)
+        fresh = {f.tag for f in outcome.new}
+        for f in outcome.met:
+            level = get_run_logger().warning if f.tag in fresh else get_run_logger().info
+            level("failure %s %s (%dx): %s", f.tag, f.where, f.count, f.reason)
+        rows, description = failure_tables.failure_table(outcome.met, outcome.new, tz)
         publish(f"{flow_name}-failures", rows, description)
+    _publish_open(outcome.open, tz)
     if outcome.new:
-        return Failed(message=orch.failure_summary(outcome.new), data=result)
+        # A message only: Prefect reads a Failed state's data as the exception that failed it.
+        return Failed(message=orch.failure_summary(outcome.new))
     return Completed(message=f"{flow_name}: no new failures", data=result)
+
+
+def _refused(exc: BaseException) -> State:
+    """An expected failure (a system down or refusing, a request that cannot be met): the run
+    ends Failed with the one-line reason and no traceback. Anything else is a bug and raises."""
+    from connectors.errors import ConnectorError
+
+    if not isinstance(exc, ConnectorError | ValueError):
+        raise exc
+    get_run_logger().error("%s", exc)
+    return Failed(message=str(exc)[:500])
 
 
 def _log_outcome(flow_: Any, flow_run: Any, state: State) -> None:
@@ -99,6 +165,29 @@ def _log_outcome(flow_: Any, flow_run: Any, state: State) -> None:
 
 
 _HOOKS: dict[str, list[Callable]] = {"on_completion": [_log_outcome], "on_failure": [_log_outcome]}
+
+
+class _NoTracebackForAFailedState(logging.Filter):
+    """A served run is executed by Prefect's engine process, which asks for the run's result at
+    the end and logs "Engine execution exited with unexpected exception" with a traceback for
+    any Failed state, even one a flow returned on purpose with its reason (``FailedRun``). That
+    line is dropped; a flow that raised (a bug) keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if not text.startswith("Engine execution exited with unexpected exception"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        # connectors/redaction.py folds the traceback into the message (its last line names
+        # the exception) and clears exc_info, so both forms are read.
+        last = text.rstrip().rsplit("\n", 1)[-1]
+        return not (isinstance(error, FailedRun) or last.startswith(_FAILED_RUN))
+
+
+_FAILED_RUN = f"{FailedRun.__module__}.{FailedRun.__qualname__}:"
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForAFailedState())
 
 
 @flow(name="sync-system", flow_run_name="sync-{system}", **_HOOKS)
@@ -117,14 +206,17 @@ def sync_system(system: SystemName, now: datetime | None = None) -> State:
     settings = load_settings()
     tz, label = settings.timezone, SYSTEM_LABELS[system]
     with operations.opened(settings.effective_database_url) as engine:
-        out = orch.sync_run(_run(settings, engine), system, orch.aware(now, tz), steps=TASKS)
+        try:
+            out = orch.sync_run(_run(settings, engine), system, orch.aware(now, tz), steps=TASKS)
+        except ValueError as exc:  # not configured, no mapping: said before reading anything
+            return _refused(exc)
         if out.error is not None:
             note = tables.error_note(out.error)
             rows = [tables.stream_row(system, s, c, note if s == out.failed_stream else "")
                     for s, c in out.streams.items()]  # fmt: skip
             publish(f"sync-{system}", rows, f"Đồng bộ {label}: lỗi")
             _verdict(out, tz, "sync", {})
-            raise out.error
+            return _refused(out.error)
         rows = [tables.stream_row(system, s, c, tables.healed_note(out.healed.get(s)))
                 for s, c in out.streams.items()] + [tables.push_row(out.pushed)]  # fmt: skip
         report = out.reconciled
@@ -163,47 +255,98 @@ def push_updates(dry_run: bool = False) -> State:
         return _verdict(out, settings.timezone, "push", asdict(out.pushed))
 
 
-@flow(name="resync", flow_run_name="resync-{system}", **_HOOKS)
+def _resync_run_name() -> str:
+    """The run's name says what it was asked to read (orchestration.resync_name)."""
+    from prefect.runtime import flow_run
+
+    p = flow_run.parameters
+    return orch.resync_name(
+        p.get("system", "?"), p.get("streams"), p.get("since"), p.get("until"),
+        p.get("source_ids"), bool(p.get("dry_run")),
+    )  # fmt: skip
+
+
+@flow(name="resync", flow_run_name=_resync_run_name, **_HOOKS)
 def resync(
     system: SystemName,
-    streams: list[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    source_ids: list[str] | None = None,
+    streams: list[StreamName] = (),  # type: ignore[assignment]  # a list, not None: no toggle
+    since: date | None = None,
+    until: date | None = None,
+    source_ids: list[str] = (),  # type: ignore[assignment]
     dry_run: bool = False,
 ) -> State:
-    """Read a time range or some records of one system again; the live cursor does not move.
+    """Read some days or some records of one system again; the live cursor does not move.
 
-    The same path as `bridge resync`. Give either a range (since, until) or source ids.
+    The same path as `bridge resync`. Give either days (since, until) or source ids.
 
     Args:
-        system: the system to read again (one of the registered systems).
-        streams: incoming, outgoing, directives or tasks; empty means every stream of the system.
-        since: change time to start from; empty means from the beginning. A time without an
-            offset is local (Asia/Ho_Chi_Minh).
-        until: change time to stop after; empty means up to now.
-        source_ids: ids of the records in that system, instead of a range.
+        system: the system to read again (the configured systems).
+        streams: streams of that system; empty means every stream of the system. A stream the
+            system does not have fails the run before anything is read.
+        since: first day to read, a local day (Asia/Ho_Chi_Minh) from 00:00; empty means from
+            the beginning.
+        until: last day to read, included up to 24:00 local time; empty means up to now.
+        source_ids: ids of the records in that system, instead of days.
         dry_run: read and compare with the store, write nothing.
     """
     settings = load_settings()
     tz, label = settings.timezone, SYSTEM_LABELS[system]
-    start, stop = orch.aware(since, tz), orch.aware(until, tz)
     ids = [i.strip() for i in source_ids or [] if i.strip()] or None
     with operations.opened(settings.effective_database_url) as engine:
-        out = orch.resync_run(_run(settings, engine), system, streams, since=start, until=stop,
-                              ids=ids, dry_run=dry_run)  # fmt: skip
+        try:
+            start, stop = orch.local_days(since, until, tz)
+            out = orch.resync_run(_run(settings, engine), system, list(streams), since=start,
+                                  until=stop, ids=ids, dry_run=dry_run, steps=TASKS)  # fmt: skip
+        except ValueError as exc:  # a request that cannot be met: said before reading anything
+            return _refused(exc)
         if out.error is not None:
             note = tables.error_note(out.error)
             rows = [tables.stream_row(system, s, c, note if s == out.failed_stream else "")
                     for s, c in out.streams.items()]  # fmt: skip
             publish(f"resync-{system}", rows, f"Đọc lại {label}: lỗi")
             _verdict(out, tz, "resync", {})
-            raise out.error
+            return _refused(out.error)
         what = f"các bản ghi {', '.join(ids)}" if ids else tables.range_label(start, stop, tz)
         note = "Chạy thử: không ghi gì vào kho." if dry_run else "Con trỏ đồng bộ không đổi."
         rows = [tables.stream_row(system, s, c) for s, c in out.streams.items()]
         publish(f"resync-{system}", rows, f"Đọc lại {label}: {what}. {note}")
         return _verdict(out, tz, "resync", {s: asdict(c) for s, c in out.streams.items()})
+
+
+@flow(name="retry-failures", **_HOOKS)
+def retry_failures(
+    which: RetryWhich = "all",
+    system: SystemName | None = None,
+    ids: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> State:
+    """Retry open failures: dead updates are queued again, rejected records read again.
+
+    A rejected record's failure closes only once it has been read again successfully; one that
+    fails again stays open and the run says so (Failed, naming it). The same as
+    `bridge failures --retry`; the open-failures artifact lists what is open.
+
+    Args:
+        which: all (every open failure), system (those of one system), ids (L12, O142...)
+            or time_range (those opened between since and until).
+        system: the system, for which=system (or to narrow a time range).
+        ids: the failures' ids as the open-failures table shows them, for which=ids.
+        since: first day (local), for which=time_range; empty means from the first.
+        until: last day (local, included), for which=time_range; empty means today.
+    """
+    settings = load_settings()
+    tz = settings.timezone
+    choice = retry.Choice.from_form(which, system, ids, since, until)
+    with operations.opened(settings.effective_database_url) as engine:
+        out = retry.retry_run(_run(settings, engine), choice)
+    rows, description = failure_tables.retry_table(out.retried, tz)
+    publish("retry-failures", rows, description)
+    _publish_open(out.open, tz)
+    result = out.counts()
+    if out.still_open:
+        return Failed(message=out.summary(), data=result)
+    return Completed(message=out.summary(), data=result)
 
 
 @flow(name="deadline-watch", **_HOOKS)

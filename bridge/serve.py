@@ -18,7 +18,10 @@ Asia/Ho_Chi_Minh):
 * ``deadline-watch/deadline-watch``: 07:30 and 13:30 Monday to Saturday, days off in the
   working-day calendar skipped; reconcile, push, the tasks at risk and overdue.
 * ``health-check/health-check``: every 15 minutes; each system and the store.
-* ``resync/resync`` and ``push-updates/push-updates``: no schedule, run by hand from the UI.
+* ``resync/resync``, ``push-updates/push-updates`` and ``retry-failures/retry-failures`` (a
+  form: all, a system, ids or a time range): no schedule, run by hand from the UI.
+  The resync form offers only the configured systems and their streams (``offer_only``); its
+  dates are local days. No system configured, no resync deployment.
 * ``periodic-report/weekly`` (``monthly``, ``quarterly``, ``half_yearly``, ``yearly``): only with
   ``schedules.reports_enabled``, on the cron lines of ``[reports]``.
 
@@ -32,6 +35,7 @@ is cancelled (``CANCEL_NEW``), so pollers never pile up behind a slow system.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import os
@@ -72,13 +76,16 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
     # Module paths, not file paths: a serve process started from any directory finds them.
     common: dict[str, Any] = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": ["bridge"]}
     deployments = [
-        flows.sync_system.to_deployment(
-            name=system,
-            parameters={"system": system},
-            schedules=_schedules("schedules.sync", plan.sync, timezone),
-            concurrency_limit=one_at_a_time,
-            description=f"Sync {system}, reconcile, push (schedules.sync)",
-            **common,
+        offer_only(
+            flows.sync_system.to_deployment(
+                name=system,
+                parameters={"system": system},
+                schedules=_schedules("schedules.sync", plan.sync, timezone),
+                concurrency_limit=one_at_a_time,
+                description=f"Sync {system}, reconcile, push (schedules.sync)",
+                **common,
+            ),
+            configured_systems(settings),
         )
         for system in configured_systems(settings)
     ]
@@ -97,11 +104,19 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
             concurrency_limit=one_at_a_time,
             **common,
         ),
+    ]
+    systems = configured_systems(settings)
+    if systems:
         # On demand only. A resync of another system may run beside one already running: the
         # per-system call limits keep them from crowding one system.
-        flows.resync.to_deployment(name="resync", **common),
+        resync = flows.resync.to_deployment(name="resync", **common)
+        deployments.append(offer_only(resync, systems))
+    deployments += [
         flows.push_updates.to_deployment(
             name="push-updates", concurrency_limit=one_at_a_time, **common
+        ),
+        flows.retry_failures.to_deployment(
+            name="retry-failures", concurrency_limit=one_at_a_time, **common
         ),
     ]
     if plan.reports_enabled:
@@ -123,6 +138,26 @@ def build_deployments(settings: BridgeSettings) -> list[Any]:
             )
         ]
     return deployments
+
+
+def offer_only(deployment: Any, systems: Sequence[str]) -> Any:
+    """Narrow a deployment's form to ``systems`` and their streams (connectors/registry.py).
+
+    The flow's signature offers every registered system; the form, and the server, which
+    checks every run's parameters against it, accept only those configured where it is served.
+    """
+    from connectors import registry
+
+    form = deployment._parameter_openapi_schema.properties
+    form["system"]["enum"] = list(systems)
+    if "streams" in form:
+        choices = {"enum": list(registry.stream_names(list(systems))), "type": "string"}
+        for option in [form["streams"], *form["streams"].get("anyOf", [])]:
+            if option.get("type") == "array":
+                option["items"] = choices
+        which = "; ".join(f"{name}: {', '.join(registry.streams(name))}" for name in systems)
+        form["streams"]["description"] = f"{form['streams'].get('description', '')} ({which})"
+    return deployment
 
 
 def _schedules(
@@ -169,7 +204,6 @@ def ensure_concurrency_limits(names: Iterable[str], limit: int) -> list[str]:
 
 def serve_deployments(settings: BridgeSettings | None = None) -> int:
     """Register the deployments with the server at PREFECT_API_URL and run them until stopped."""
-    from prefect import serve
     from prefect.settings import PREFECT_API_URL
 
     from pipelines.systems import configured_systems, known_systems
@@ -195,8 +229,33 @@ def serve_deployments(settings: BridgeSettings | None = None) -> int:
               f"({settings.schedules.calls_per_system} calls each)")  # fmt: skip
     # Several serve processes may share the deployments: one stopping must not pause the
     # schedules for the others, so schedules stay on at shutdown.
-    serve(*build_deployments(settings), pause_on_shutdown=False)
+    runner = _runner_class()(pause_on_shutdown=False)
+    deployments = build_deployments(settings)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    print(f"serving {len(deployments)} deployments; SIGTERM or Ctrl-C stops", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(runner.start())
     return 0
+
+
+def _runner_class() -> type:
+    """Prefect's Runner, stopped in order on SIGTERM.
+
+    Prefect's own SIGTERM handler calls the runner's stop from inside its running event loop,
+    where that call only makes a coroutine nobody awaits ("coroutine 'Runner.astop' was never
+    awaited"), then exits on the spot. This one schedules the stop on the loop: the poller
+    stops, runs in progress are cancelled and reported, and ``start`` returns.
+    """
+    from prefect.runner import Runner
+
+    class OrderlyRunner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            self._logger.info("SIGTERM received, stopping")
+            if self.started:
+                self._stopping_task = asyncio.get_running_loop().create_task(self.astop())
+
+    return OrderlyRunner
 
 
 # --- make serve: a local Prefect server, then the deployments --------------------------------

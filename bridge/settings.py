@@ -202,6 +202,33 @@ class ScheduleSettings(BaseModel):
         return lines
 
 
+class PushSettings(BaseModel):
+    """How a push spends its time (each system's senders: ``push_workers`` of its section).
+
+    A write that fails for a reason that may pass (an outage, a timeout, a garbled answer) is
+    not retried on the spot: its row waits ``backoff_initial_s``, doubling with each attempt up
+    to ``backoff_max_s`` (with jitter, and at least the ``Retry-After`` the system asked for),
+    and a later run sends it. One run spends at most ``budget_s`` on one system, by default
+    ``budget_share`` of the shortest interval between two sync runs (``[schedules] sync``): it
+    then claims no more of that system's rows and leaves them for the next run, so a slow or
+    failing system never makes a run overlap the next one (which would be cancelled)."""
+
+    budget_share: float = Field(
+        default=0.5, gt=0, le=1,
+        description="share of the shortest interval between sync runs one push may spend on one "
+        "system",
+    )  # fmt: skip
+    budget_s: float | None = Field(
+        default=None, gt=0,
+        description="seconds one push may spend on one system; empty means budget_share of the "
+        "shortest interval between sync runs",
+    )  # fmt: skip
+    backoff_initial_s: float = Field(
+        default=60.0, gt=0, description="wait before a row's second attempt"
+    )
+    backoff_max_s: float = Field(default=3600.0, gt=0, description="longest wait between attempts")
+
+
 class CalendarSettings(BaseModel):
     """Where the working-day calendar's year files are (docs/domain.md §6, "Calendar data").
 
@@ -240,6 +267,7 @@ class _CommonSettings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     http: HttpSettings = HttpSettings()
     outbox_max_attempts: int = Field(default=8, ge=1)
+    push: PushSettings = PushSettings()
     schedules: ScheduleSettings = ScheduleSettings()
     reports: ReportSettings = ReportSettings()
     at_risk: AtRiskSettings = AtRiskSettings()

@@ -1,6 +1,7 @@
 """iDesk over SOAP 1.1 document/literal (docs/domain.md §2; contract in docs/simulators.md).
 
-HTTP Basic authentication; change-ordered listings parsed with lxml (bulk), the single-record
+``base_url`` is the service root; the endpoint's path comes from the WSDL. HTTP Basic
+authentication; change-ordered listings parsed with lxml (bulk), the single-record
 calls through zeep. Returns raw dicts; markers are the SOAP ``xsd:dateTime`` values (ISO 8601
 with offset), as the store keeps them.
 """
@@ -9,21 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
     BodyLimits,
+    ContractError,
     RawPage,
     RetryPolicy,
     Timeouts,
     build_session,
     register_basic_auth,
 )
-from connectors.soap import SoapClient
+from connectors.soap import SoapClient, service_address, service_path
 from connectors.system_settings import SystemSettings, secret
+from connectors.xmlsafe import element_to_dict
 
 SYSTEM = "idesk"
+WSDL = "idesk.wsdl"
 
 # Our stream names → (listing operation, record element).
 STREAM_OPERATIONS = {
@@ -31,6 +35,12 @@ STREAM_OPERATIONS = {
     "outgoing": ("ListChangedOutgoing", "OutgoingDocument"),
     "directives": ("ListChangedDirectives", "Directive"),
 }
+
+
+class IDeskSettings(SystemSettings):
+    """iDesk's section: base_url is the service root; the endpoint's path is the WSDL's."""
+
+    endpoint_path: ClassVar[str | None] = service_path(WSDL)
 
 
 class IDeskConnector:
@@ -54,7 +64,7 @@ class IDeskConnector:
 
     def __init__(
         self,
-        address: str,
+        base_url: str,
         username: str,
         password: str,
         *,
@@ -70,8 +80,8 @@ class IDeskConnector:
         # password (RFC 7617 names UTF-8 as the charset to use).
         session.auth = (username.encode(), password.encode())
         self.soap = SoapClient(
-            SYSTEM, "idesk.wsdl", address, timeouts=timeouts, policy=policy, session=session,
-            limits=limits,
+            SYSTEM, WSDL, service_address(base_url, WSDL), timeouts=timeouts, policy=policy,
+            session=session, limits=limits,
         )  # fmt: skip
         self.page_size = page_size
 
@@ -84,7 +94,16 @@ class IDeskConnector:
         )
 
     def get(self, document_id: str) -> dict[str, Any]:
-        return self.soap.call("GetDocument", record=str(document_id), Id=document_id)
+        """One document, read as the listing reads it (lxml, every value text): zeep's binding
+        would hand dates as ``date`` objects, which the raw payload (JSON) cannot keep, so a
+        rejected record read again by its id was refused by the store every time."""
+        root = self.soap.call_raw("GetDocument", record=str(document_id), Id=document_id)
+        found = root.find(".//{*}GetDocumentResponse/{*}Document")
+        record = element_to_dict(found) if found is not None else None
+        if not isinstance(record, dict):
+            raise ContractError(SYSTEM, "GetDocument", "response has no Document",
+                                record=str(document_id))  # fmt: skip
+        return record
 
     def read_one(self, stream: str, source_id: str) -> dict[str, Any]:
         if stream not in self.capabilities.read_one:

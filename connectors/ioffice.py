@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.base import Capabilities, ReadBack
 from connectors.http import (
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 SYSTEM = "ioffice"
 ICT = timezone(timedelta(hours=7))
 
+# The API's prefix, added to base_url (the service root, as for every system).
+API = "/qlvb/api"
+
 # Our stream names → iOffice's path segments.
 STREAM_PATHS = {
     "incoming": "van-ban-den",
@@ -57,6 +60,12 @@ def to_marker(local_text: str | None) -> str | None:
         # marker as a dead letter instead of failing the listing here.
         return str(local_text)
     return (moment if moment.tzinfo else moment.replace(tzinfo=ICT)).isoformat()
+
+
+class IOfficeSettings(SystemSettings):
+    """iOffice's section: the common one; its base_url is the root the API's prefix goes on."""
+
+    endpoint_path: ClassVar[str | None] = API
 
 
 class IOfficeConnector:
@@ -104,7 +113,7 @@ class IOfficeConnector:
         data = self._unwrap(
             self.http.request_json(
                 "POST",
-                "/qlvb/api/login",
+                f"{API}/login",
                 operation="login",
                 safe_to_retry=True,  # a second session harms nothing
                 json={"username": self.username, "password": self._password},
@@ -188,7 +197,7 @@ class IOfficeConnector:
         while True:
             page = f"page {number}" + (f" from marker {marker}" if marker else "")
             try:
-                data = self._call("GET", f"/qlvb/api/{segment}/thay-doi", operation=operation,
+                data = self._call("GET", f"{API}/{segment}/thay-doi", operation=operation,
                                   params=params, tolerate_deep_records=True)  # fmt: skip
                 if not isinstance(data, dict) or not isinstance(data.get("items"), list):
                     raise ContractError(SYSTEM, operation, "page has no 'items' list")
@@ -238,14 +247,14 @@ class IOfficeConnector:
 
     def get(self, stream: str, record_id: str | int) -> dict[str, Any]:
         segment = STREAM_PATHS[stream]
-        return self._call("GET", f"/qlvb/api/{segment}/{record_id}",
+        return self._call("GET", f"{API}/{segment}/{record_id}",
                           operation=f"get {stream}", record=str(record_id))  # fmt: skip
 
     def read_one(self, stream: str, source_id: str | int) -> dict[str, Any]:
         return self.get(stream, source_id)
 
     def activity_log(self, document_id: str | int) -> list[dict[str, Any]]:
-        data = self._call("GET", f"/qlvb/api/van-ban-den/{document_id}/nhat-ky",
+        data = self._call("GET", f"{API}/van-ban-den/{document_id}/nhat-ky",
                           operation="activity log", record=str(document_id))  # fmt: skip
         return list(data.get("items", [])) if isinstance(data, dict) else []
 
@@ -257,7 +266,7 @@ class IOfficeConnector:
         """Set hạn xử lý on a document that has none. Safe to resend with the same key."""
         return self._call(
             "POST",
-            f"/qlvb/api/van-ban-den/{document_id}/han-xu-ly",
+            f"{API}/van-ban-den/{document_id}/han-xu-ly",
             operation="set processing deadline",
             record=str(document_id),
             idempotency_key=idempotency_key,

@@ -21,9 +21,8 @@ import re
 from pathlib import Path
 
 from connectors.base import SystemSpec
-from connectors.idesk import IDeskConnector
-from connectors.ioffice import IOfficeConnector
-from connectors.system_settings import SystemSettings
+from connectors.idesk import IDeskConnector, IDeskSettings
+from connectors.ioffice import IOfficeConnector, IOfficeSettings
 from connectors.tracking import TrackingConnector, TrackingSettings
 
 EXTRA_SYSTEMS_ENV = "BRIDGE_EXTRA_SYSTEMS"
@@ -97,6 +96,18 @@ def get(name: str) -> SystemSpec:
         raise UnknownSystem(name) from None
 
 
+def streams(name: str) -> tuple[str, ...]:
+    """The streams of one system (its connector's), in the connector's order."""
+    return tuple(get(name).connector.streams)
+
+
+def stream_names(systems: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
+    """Every stream of ``systems`` (default: every registered one), each once: the choices of
+    the resync form and of `bridge resync --stream`."""
+    chosen = names() if systems is None else systems
+    return tuple(dict.fromkeys(stream for name in chosen for stream in streams(name)))
+
+
 def label(name: str) -> str:
     """The Vietnamese name officials read; the name itself for anything unregistered."""
     _load_extras()
@@ -125,7 +136,7 @@ def mapping_dirs() -> tuple[Path, ...]:
 
 # --- the systems of the package --------------------------------------------------------------
 
-register(SystemSpec("ioffice", "iOffice", "documents", IOfficeConnector, SystemSettings))
-register(SystemSpec("idesk", "iDesk", "documents", IDeskConnector, SystemSettings))
+register(SystemSpec("ioffice", "iOffice", "documents", IOfficeConnector, IOfficeSettings))
+register(SystemSpec("idesk", "iDesk", "documents", IDeskConnector, IDeskSettings))
 register(SystemSpec("tracking", "Theo dõi nhiệm vụ", "tasks", TrackingConnector, TrackingSettings))
 _PACKAGED = frozenset(_SYSTEMS)

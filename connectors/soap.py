@@ -4,6 +4,8 @@
   settings and DTDs, entities and external references forbidden.
 * The HTTP session comes from ``http.build_session`` (TLS always verified, CA bundle setting);
   zeep's Transport gets explicit connect and operation timeouts.
+* A system's ``base_url`` is its service root (``https://host[:port][/prefix]``), as for every
+  system; the endpoint's path is the WSDL's ``soap:address`` (``service_address``).
 * Faults and transport failures become the classified errors of ``http.py``: a
   ``soap:Client`` fault is the caller's mistake (fatal), a ``soap:Server`` fault is transient.
 * Bulk listings bypass zeep's object binding (about 8x slower than lxml, docs/design.md,
@@ -18,8 +20,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import zeep
@@ -61,6 +65,26 @@ from connectors.xmlsafe import (
 WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
 
 T = TypeVar("T")
+
+_WSDL_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_SOAP_ADDRESS = "{http://schemas.xmlsoap.org/wsdl/soap/}address"
+
+
+@cache
+def service_path(wsdl_file: str) -> str:
+    """The endpoint's path, from the WSDL's ``soap:address`` (its host is a placeholder):
+    ``/idesk/ws/VanBanService`` for ``idesk.wsdl``."""
+    tree = etree.parse(str(WSDL_DIR / wsdl_file), parser=_WSDL_PARSER)
+    address = tree.find(f".//{_SOAP_ADDRESS}")
+    if address is None or not address.get("location"):
+        raise ValueError(f"{wsdl_file} has no soap:address location")
+    return urlsplit(address.get("location")).path
+
+
+def service_address(base_url: str, wsdl_file: str) -> str:
+    """The SOAP endpoint of the system at ``base_url`` (its service root, which may carry a
+    gateway's prefix): the root joined with the WSDL's path."""
+    return base_url.rstrip("/") + service_path(wsdl_file)
 
 
 def safe_settings(**overrides: Any) -> zeep.Settings:

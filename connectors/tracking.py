@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from connectors.base import Capabilities, ReadBack, UnreadableOneByOne
 from connectors.http import (
@@ -24,18 +24,26 @@ from connectors.http import (
     register_basic_auth,
     token_from_answer,
 )
-from connectors.soap import SoapClient
+from connectors.soap import SoapClient, service_address, service_path
 from connectors.system_settings import SystemSettings, http_url, secret
 
 SYSTEM = "tracking"
+WSDL = "tracking.wsdl"
 
 
 class TrackingSettings(SystemSettings):
-    """The tracking system, optionally reached through LGSP's OAuth2 client-credentials token."""
+    """The tracking system, optionally reached through LGSP's OAuth2 client-credentials token.
+    base_url is the service root; the endpoint's path is the WSDL's."""
+
+    endpoint_path: ClassVar[str | None] = service_path(WSDL)
 
     token_url: str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    client_secret_block: str | None = Field(
+        default=None, description="name of a Prefect Secret block holding the client secret, "
+        "instead of client_secret",
+    )  # fmt: skip
 
     @field_validator("token_url")
     @classmethod
@@ -91,7 +99,7 @@ class TrackingConnector:
 
     def __init__(
         self,
-        address: str,
+        base_url: str,
         *,
         token: LgspToken | None = None,
         timeouts: Timeouts | None = None,
@@ -103,7 +111,7 @@ class TrackingConnector:
         self.session = build_session(ca_bundle=ca_bundle)
         self.token = token
         self.soap = SoapClient(
-            SYSTEM, "tracking.wsdl", address, timeouts=timeouts, policy=policy,
+            SYSTEM, WSDL, service_address(base_url, WSDL), timeouts=timeouts, policy=policy,
             session=self.session, authenticate=self._set_bearer if token else None, limits=limits,
         )  # fmt: skip
         self.page_size = page_size

@@ -14,7 +14,7 @@ whose milestone has come with no response yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,11 +78,17 @@ def plan_history(
 
 
 def record_deadlines(
-    engine: Engine, now: datetime, policy: DeadlinePolicy | None = None
+    engine: Engine,
+    now: datetime,
+    policy: DeadlinePolicy | None = None,
+    *,
+    task_ids: Collection[int] | None = None,
+    doc_ids: Collection[int] | None = None,
 ) -> dict[str, int]:
-    """Deadline history for every task and the review milestone of every deadline; counts."""
+    """Deadline history for every task and the review milestone of every deadline (of
+    ``task_ids`` and ``doc_ids`` only, when given: what an incremental reconcile read); counts."""
     policy = policy or due.active_policy()
-    history, task_rows, doc_rows = extension_queries.deadline_state(engine)
+    history, task_rows, doc_rows = extension_queries.deadline_state(engine, task_ids, doc_ids)
     known: dict[int, list[HistoryEntry]] = defaultdict(list)
     for row in history:
         known[row.task_id].append(

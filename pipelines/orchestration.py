@@ -23,14 +23,15 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from bridge.settings import BridgeSettings
-from pipelines import extensions, push, reconcile, sync, systems
+from pipelines import extensions, push, push_senders, reconcile, sync, systems
 from pipelines.calendar import CalendarRangeError, load_calendar, local_date
 from pipelines.ingest import RunCounts
 from store import operations
@@ -62,11 +63,61 @@ def aware(moment: datetime | None, timezone: str) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(timezone))
 
 
+def local_days(
+    first: date | None, last: date | None, timezone: str
+) -> tuple[datetime | None, datetime | None]:
+    """A range of whole local days (the resync form's date pickers): from 00:00 of ``first``
+    to 00:00 of the day after ``last``, in ``timezone``, whatever the browser's own zone."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, datetime.min.time(), zone) if first else None
+    stop = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone) if last else None
+    if start and stop and stop <= start:
+        raise ValueError(f"until ({last}) is before since ({first})")
+    return start, stop
+
+
+def resync_name(
+    system: str,
+    streams: Sequence[str] | None = None,
+    since: object = None,
+    until: object = None,
+    ids: Sequence[str] | None = None,
+    dry_run: bool = False,
+) -> str:
+    """What a resync was asked to read, as its run's name: ``resync-<system>-<streams>-`` then
+    ``<since>..<until>`` (``start``/``now`` when open) or ``ids-<first ids>``, ``-dry-run``."""
+
+    def day(value: object, empty: str) -> str:
+        if value is None or value == "":
+            return empty
+        if isinstance(value, datetime):
+            return value.isoformat(timespec="minutes")
+        return str(value)
+
+    what = "+".join(streams) if streams else "all"
+    if ids:
+        shown = ",".join(str(i) for i in list(ids)[:3])
+        span = f"ids-{shown}" + (f"+{len(ids) - 3}" if len(ids) > 3 else "")
+    else:
+        span = f"{day(since, 'start')}..{day(until, 'now')}"
+    return f"resync-{system}-{what}-{span}" + ("-dry-run" if dry_run else "")
+
+
+def check_streams(system: str, streams: Sequence[str] | None) -> list[str]:
+    """The streams to read: those asked for, each one of the system's (ValueError naming the
+    system's streams otherwise), or every stream of the system."""
+    from connectors import registry
+
+    known = registry.streams(system)
+    wrong = [s for s in streams or () if s not in known]
+    if wrong:
+        raise ValueError(
+            f"{system} has no stream {', '.join(map(repr, wrong))}; its streams: {', '.join(known)}"
+        )
+    return list(streams or known)
+
+
 # --- failures: what a run met, and what is new -----------------------------------------------
-
-
-def _tag(failure: Failure) -> str:
-    return {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O") + str(failure.id)
 
 
 @dataclass(frozen=True)
@@ -77,32 +128,35 @@ class FailureWatch:
 
     @classmethod
     def start(cls, engine: Engine) -> FailureWatch:
-        return cls({_tag(f): (f.count, f.last_seen) for f in operations.open_failures(engine)})
+        return cls({f.tag: (f.count, f.last_seen) for f in operations.open_failures(engine)})
 
-    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure]]:
-        """(met, new): failures this run added or saw again, and those not open before it.
+    def changes(self, engine: Engine) -> tuple[list[Failure], list[Failure], list[Failure]]:
+        """(met, new, open): failures this run added or saw again, those not open before it,
+        and every failure open now (the standing table of open failures).
 
         A dead letter seen again counts up and moves its last-seen time; a dead outbox row's
         attempts and update time move the same way, so either shows the run met it.
         """
         met, new = [], []
-        for failure in operations.open_failures(engine):
-            tag = _tag(failure)
+        still_open = operations.open_failures(engine)
+        for failure in still_open:
+            tag = failure.tag
             if tag not in self.before:
                 new.append(failure)
                 met.append(failure)
             elif self.before[tag] != (failure.count, failure.last_seen):
                 met.append(failure)
-        return met, new
+        return met, new, still_open
 
 
 def failure_summary(new: Sequence[Failure]) -> str:
     """One English line naming the new failures (the Failed state's message, the CLI's)."""
-    shown = "; ".join(f"{_tag(f)} {f.where}: {f.reason[:120]}" for f in new[:5])
+    shown = "; ".join(f"{f.tag} {f.where}: {f.reason[:120]}" for f in new[:5])
     more = f"; and {len(new) - 5} more" if len(new) > 5 else ""
     return (
-        f"{len(new)} new failure(s): {shown}{more}. See the failures artifact or "
-        "`bridge failures`; retry with `bridge failures --retry L<id>|O<id>`."
+        f"{len(new)} new failure(s): {shown}{more}. See the open-failures artifact or "
+        "`bridge failures`; retry with the retry-failures deployment or "
+        "`bridge failures --retry all|L<id>,O<id>`."
     )
 
 
@@ -113,10 +167,11 @@ class Verdict:
     watch: FailureWatch
     met: list[Failure] = field(default_factory=list)
     new: list[Failure] = field(default_factory=list)
+    open: list[Failure] = field(default_factory=list)  # every failure open when it ended
     error: Exception | None = None
 
     def conclude(self, engine: Engine) -> None:
-        self.met, self.new = self.watch.changes(engine)
+        self.met, self.new, self.open = self.watch.changes(engine)
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -156,30 +211,41 @@ def reconcile_step(run: Run, moment: datetime | None) -> reconcile.ReconcileRepo
 
 
 def push_step(run: Run) -> push.PushCounts:
-    """Send every due outbox row, recorded as a push run; holds a slot of every target."""
+    """Send every due outbox row, recorded as a push run; holds a slot of every target. Each
+    system gets its senders and its share of time (``push_senders.plan``); what is left waits
+    for the next run, and the run record says how many rows."""
     targets = systems.configured_systems(run.settings)
-    connectors = {name: systems.build_connector(run.settings, name) for name in targets}
+    connect = partial(systems.build_connector, run.settings, retries=False)
+    connectors = {name: connect(name) for name in targets}
     counts = push.PushCounts()
     with operations.recorded_run(run.engine, "push") as record:
         try:
             with run.limit(targets) if targets else no_limit(()):
                 counts = push.push_due(
                     run.engine, connectors, max_attempts=run.settings.outbox_max_attempts,
-                    progress=lambda c: run.log.info(
-                        "push: claimed %d, done %d, retrying %d, dead %d",
-                        c.claimed, c.done, c.retrying, c.dead,
-                    ),
+                    connect=connect, **push_senders.plan(run.settings, targets),
+                    progress=lambda c: run.log.info("push: %s", c.summary()),
                 )  # fmt: skip
         finally:
-            record.counts = {"pushed": counts.done, "failed": counts.dead}
+            record.counts = counts.run_counts()
     return counts
+
+
+def resync_stream(
+    run: Run, connector: Any, catalog: sync.Catalog, system: str, stream: str,
+    window: dict[str, Any], progress: Progress | None = None,
+) -> RunCounts:  # fmt: skip
+    """One stream of one system read again: ``window`` holds since/until (ISO) or ids, and
+    dry_run."""
+    return sync.resync(run.engine, connector, catalog, stream=stream, progress=progress, **window)
 
 
 @dataclass(frozen=True)
 class Steps:
-    """The callables a sync run is made of (flows.py passes them as Prefect tasks)."""
+    """The callables a run is made of (flows.py passes them as Prefect tasks)."""
 
     sync_stream: Callable[..., RunCounts] = sync_stream
+    resync_stream: Callable[..., RunCounts] = resync_stream
     reread_rejects: Callable[..., dict] = reread_rejects
     reconcile: Callable[..., reconcile.ReconcileReport] = reconcile_step
     push: Callable[..., push.PushCounts] = push_step
@@ -289,30 +355,34 @@ def resync_run(
     ids: Sequence[str] | None = None,
     dry_run: bool = False,
     steps_progress: Progress | None = None,
+    steps: Steps = DIRECT,
 ) -> ResyncOutcome:
     """Read a time range or some records of one system again; the live cursor does not move.
     Give either a range or ids (ValueError otherwise); an unknown stream fails before any
     reading."""
     if ids and (since or until):
         raise ValueError("give either source_ids or since/until, not both")
+    chosen = check_streams(system, streams)
     catalog = sync.Catalog.load()
-    chosen = list(streams or catalog.streams_of(system))
     for stream in chosen:
         catalog.mapping(system, stream)
     connector = systems.build_connector(run.settings, system)
     outcome = ResyncOutcome(watch=FailureWatch.start(run.engine), system=system)
     live = _live(run, system, outcome.streams, steps_progress)
+    window = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "ids": list(ids) if ids else None,
+        "dry_run": dry_run,
+    }
     try:
         with run.limit([system]):
             for stream in chosen:
                 outcome.failed_stream = stream
                 outcome.streams[stream] = RunCounts()
-                outcome.streams[stream] = sync.resync(
-                    run.engine, connector, catalog, stream=stream,
-                    since=since.isoformat() if since else None,
-                    until=until.isoformat() if until else None,
-                    ids=list(ids) if ids else None, progress=live, dry_run=dry_run,
-                )  # fmt: skip
+                outcome.streams[stream] = steps.resync_stream(
+                    run, connector, catalog, system, stream, window, live
+                )
             outcome.failed_stream = ""
     except Exception as exc:
         outcome.error = exc

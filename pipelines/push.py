@@ -1,17 +1,21 @@
 """Push: send the outbox to the other systems, confirm by reading back, never send twice.
 
-Each outbox row carries an idempotency key (written by reconcile). Push claims due rows in
-small batches (one claimer per row, ``queries.claim_outbox``), renews the claim right before
-each send and keeps renewing it while the batch is under way (leases judged by the database's
-clock, so a slow target or a worker whose clock is ahead never lets a second worker send the
-same row), sends each with its key, reads the target back to confirm the change is there, and
-only then marks the row done. A row whose answer was lost is simply sent again with the same
-key: the target applies it once and answers "replayed". After ``max_attempts`` a row is dead
-and shows in `bridge failures`.
+Each outbox row carries an idempotency key (written by reconcile). Each system with due rows
+gets its own senders (``push_senders``: a few threads, each with its own connector, within the
+system's time budget); a sender claims a couple of that system's rows at a time (one claimer
+per row, ``queries.claim_outbox``), renews each claim right before its send while a heartbeat
+keeps renewing them (leases judged by the database's clock, so a slow target or a worker whose
+clock is ahead never lets a second worker send the same row), sends each with its key, reads
+the target back to confirm the change is there, and only then marks the row done. A row whose
+answer was lost is simply sent again with the same key: the target applies it once and answers
+"replayed".
 
-Any error with one row (a payload that cannot be built, see ``push_calls``; a refusal; an
-answer that is not the contract's; a library's surprise) fails that row alone and the batch
-goes on. Counts are rows, not attempts.
+A row that fails for a reason that may pass is not retried on the spot: it waits in the outbox
+for its back-off (``Backoff``: doubling, capped, with jitter) and a later run sends it, so an
+outage costs a run one failed request per row, not minutes of waiting. After ``max_attempts``
+a row is dead and shows in `bridge failures`. Any error with one row (a payload that cannot be
+built, see ``push_calls``; a refusal; an answer that is not the contract's; a library's
+surprise) fails that row alone and the others go on. Counts are rows, not attempts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +41,7 @@ from connectors.http import (
     redact,
 )
 from pipelines.push_calls import PayloadError, build_call
+from pipelines.push_senders import Backoff, Senders
 from schemas import OutboxState
 from store import outbox, queries
 from store.queries import DEFAULT_LEASE, ClaimedRow
@@ -46,32 +51,42 @@ log = logging.getLogger(__name__)
 # Answers that mean the target already is in the state we wanted: the row has converged.
 ALREADY_THERE = frozenset({"ALREADY_COMPLETED", "DEADLINE_EXISTS"})
 
-# Small batches: a worker holds (and renews) only what it is about to send, so several
-# workers share a queue evenly and a slow target holds few rows.
-BATCH_SIZE = 10
+# Small claims: a sender holds (and renews) only what it is about to send, so several senders
+# and workers share a queue evenly, a slow target holds few rows and a spent budget hands back
+# little.
+BATCH_SIZE = 2
 
 
 class NotConfirmed(FatalError):
     """The target accepted the write but reading it back does not show the change."""
 
 
+_COUNTS_LOCK = threading.Lock()
+
+
 @dataclass
 class PushCounts:
     """What a push did, in rows, not attempts: a row that failed and then went through in the
-    same run counts once, as done. ``lost`` rows were taken over by another worker before this
-    one sent them (their lease ran out while this worker was stalled)."""
+    same run counts once, as done; ``retrying`` rows wait for a later run after a failure that
+    may pass. ``lost`` rows were taken over by another worker before this one sent them (their
+    lease ran out while this worker was stalled)."""
 
     outcomes: dict[int, str] = field(default_factory=dict)
+    left: int = 0  # due rows left for later runs: a system's time budget was spent
+    out_of_time: list[str] = field(default_factory=list)  # the systems whose budget was spent
 
     def record(self, row_id: int, outcome: str) -> None:
-        self.outcomes[row_id] = outcome
+        with _COUNTS_LOCK:  # senders record from their threads while progress reads
+            self.outcomes[row_id] = outcome
 
     def _count(self, outcome: str) -> int:
-        return sum(1 for value in self.outcomes.values() if value == outcome)
+        with _COUNTS_LOCK:
+            return sum(1 for value in self.outcomes.values() if value == outcome)
 
     @property
     def claimed(self) -> int:
-        return len(self.outcomes)
+        with _COUNTS_LOCK:
+            return len(self.outcomes)
 
     @property
     def done(self) -> int:
@@ -89,14 +104,20 @@ class PushCounts:
     def lost(self) -> int:
         return self._count("lost")
 
+    def summary(self) -> str:
+        """One line, in rows (the CLI's and the log's)."""
+        lost = f", {self.lost} taken over by another worker" if self.lost else ""
+        return (f"{self.done} done, {self.retrying} to retry later, {self.dead} dead, "
+                f"{self.left} left for the next run{lost} (rows)")  # fmt: skip
+
+    def run_counts(self) -> dict[str, int]:
+        """The push run's record (``runs``)."""
+        return {"pushed": self.done, "failed": self.dead, "retrying": self.retrying,
+                "left_for_later": self.left}  # fmt: skip
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes, at most an hour: quick for blips, patient for outages."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
 def _already_there(error: ConnectorError) -> bool:
@@ -156,62 +177,6 @@ def _dig(record: Any, path: str) -> Any:
     return record
 
 
-# --- holding claims -------------------------------------------------------------------------
-
-
-class _Heartbeat:
-    """Renews this worker's claims on its current batch every third of the lease, in the
-    background, so a batch (or a single send) slower than the lease is never taken over while
-    this worker is alive. Claims are judged by the database's clock (``queries.renew_claims``);
-    a claim that could not be renewed is dropped and its row is not sent."""
-
-    def __init__(self, engine: Engine, worker: str, lease: timedelta) -> None:
-        self.engine, self.worker, self.lease = engine, worker, lease
-        self._held: set[int] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"push-heartbeat-{worker}",
-                                        daemon=True)  # fmt: skip
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def hold(self, row_ids: Iterable[int]) -> None:
-        with self._lock:
-            self._held = set(row_ids)
-
-    def release(self, row_id: int) -> None:
-        with self._lock:
-            self._held.discard(row_id)
-
-    def still_holds(self, row_id: int) -> bool:
-        """Renew the claim right before a send; False when it is no longer this worker's."""
-        if queries.renew_claims(self.engine, [row_id], self.worker):
-            return True
-        self.release(row_id)
-        return False
-
-    def _run(self) -> None:
-        interval = max(self.lease.total_seconds() / 3, 0.05)
-        while not self._stop.wait(interval):
-            with self._lock:
-                ids = sorted(self._held)
-            if not ids:
-                continue
-            try:
-                kept = queries.renew_claims(self.engine, ids, self.worker)
-            except Exception as exc:  # the store is away for a moment: try again next beat
-                log.warning("could not renew outbox claims: %s", exc.__class__.__name__)
-                continue
-            with self._lock:
-                self._held &= kept | (self._held - set(ids))
-
-
 # --- the loop ------------------------------------------------------------------------------
 
 
@@ -225,48 +190,63 @@ def push_due(
     lease: timedelta = DEFAULT_LEASE,
     clock: Callable[[], datetime] | None = None,
     progress: Callable[[PushCounts], None] | None = None,
+    workers: Mapping[str, int] | None = None,
+    connect: Callable[[str], Any] | None = None,
+    budget: timedelta | None = None,
+    backoff: Backoff | None = None,
 ) -> PushCounts:
-    """Claim and send every due row, batch after batch, until none is due.
+    """Send every due row, each system's by its own senders, until none is due or the
+    system's ``budget`` is spent; what is left waits for the next run (``PushCounts.left``).
 
-    ``clock`` is this worker's clock: it decides when a failed row is due again and stamps the
-    rows; leases are judged by the database's clock whatever it says. One bad row fails alone.
+    ``workers`` is the number of senders per system (one if not named); each sender beyond the
+    first gets a connector of its own from ``connect`` (without it, one sender per system).
+    ``limit`` is how many rows a sender claims at a time. A row that fails for a reason that may
+    pass is due again after ``backoff``, never retried inline. ``clock`` is this push's clock:
+    it decides when a failed row is due again, stamps the rows and measures the budget; leases
+    are judged by the database's clock whatever it says. One bad row fails alone.
     """
     now = clock or (lambda: datetime.now(UTC))
     worker = worker or worker_name()
+    backoff = backoff or Backoff()
     counts = PushCounts()
-    with _Heartbeat(engine, worker, lease) as heartbeat:
-        while batch := queries.claim_outbox(engine, worker, now(), limit=limit, lease=lease):
-            heartbeat.hold(row.id for row in batch)
-            for row in batch:
-                if not heartbeat.still_holds(row.id):
-                    log.warning("outbox %d was taken over by another worker; not sent", row.id)
-                    counts.record(row.id, "lost")
-                    continue
-                if row.attempts > max_attempts:
-                    # Every earlier claim ended without a verdict: its worker died while
-                    # holding it (a row that kills its worker, say). Dead now, not resent.
-                    reason = (f"{row.target_system} {row.operation} (record {row.target_id}): "
-                              f"claimed {row.attempts - 1} times without an outcome; the "
-                              "worker stopped while holding it each time")  # fmt: skip
-                    _settle_failed(engine, row, worker, reason, False, max_attempts, now, counts)
-                else:
-                    _push_row(engine, row, connectors, worker, max_attempts, now, counts)
-                heartbeat.release(row.id)
-            if progress:
-                progress(counts)
+
+    def send_row(row: ClaimedRow, connector: Any) -> None:
+        if row.attempts > max_attempts:
+            # Every earlier claim ended without a verdict: its worker died while holding it
+            # (a row that kills its worker, say). Dead now, not resent.
+            reason = (f"{row.target_system} {row.operation} (record {row.target_id}): "
+                      f"claimed {row.attempts - 1} times without an outcome; the worker "
+                      "stopped while holding it each time")  # fmt: skip
+            _settle_failed(engine, row, worker, reason, None, max_attempts, now, counts, backoff)
+        else:
+            _push_row(engine, row, connector, worker, max_attempts, now, counts, backoff)
+
+    senders = Senders(
+        engine, worker, now, lease, max(limit, 1), budget, send_row,
+        lost_row=lambda row: counts.record(row.id, "lost"),
+    )  # fmt: skip
+    senders.run(connectors, workers or {}, connect, progress=lambda: progress and progress(counts))
+    if senders.out_of_time:
+        due = outbox.due_counts(engine, now())
+        counts.left = sum(due.get(system, 0) for system in senders.out_of_time)
+        counts.out_of_time = sorted(senders.out_of_time)
+        log.warning("push: time budget spent for %s; %d due row(s) left for the next run",
+                    ", ".join(counts.out_of_time), counts.left)  # fmt: skip
+    if progress:
+        progress(counts)
     return counts
 
 
 def _push_row(
     engine: Engine,
     row: ClaimedRow,
-    connectors: Mapping[str, Any],
+    connector: Any,
     worker: str,
     max_attempts: int,
     now: Callable[[], datetime],
     counts: PushCounts,
+    backoff: Backoff,
 ) -> None:
-    connector = connectors.get(row.target_system)
     try:
         if connector is None:
             raise FatalError(row.target_system, row.operation, "system is not configured",
@@ -281,14 +261,15 @@ def _push_row(
         if _already_there(exc):
             _settle_done(engine, row, worker, now, counts)
             return
-        _settle_failed(engine, row, worker, str(exc), _transient(exc), max_attempts, now, counts)
+        transient = exc if _transient(exc) else None
+        _settle_failed(engine, row, worker, str(exc), transient, max_attempts, now, counts, backoff)
         return
     except Exception as exc:  # one row's surprise must not stop the queue
         # A library refusing our request (zeep, lxml) or a bug: retried with back-off, dead
         # after the last attempt. The class and a redacted, short message say what it was.
         problem = f"unexpected {exc.__class__.__name__}: {redact(str(exc))[:200]}"
         reason = f"{row.target_system} {row.operation} (record {row.target_id}): {problem}"
-        _settle_failed(engine, row, worker, reason, True, max_attempts, now, counts)
+        _settle_failed(engine, row, worker, reason, exc, max_attempts, now, counts, backoff)
         return
     _settle_done(engine, row, worker, now, counts)
 
@@ -307,17 +288,20 @@ def _settle_failed(
     row: ClaimedRow,
     worker: str,
     reason: str,
-    transient: bool,
+    transient: Exception | None,
     max_attempts: int,
     now: Callable[[], datetime],
     counts: PushCounts,
+    backoff: Backoff,
 ) -> None:
+    """``transient`` is the error when another attempt may succeed, None when it cannot."""
     # Retrying cannot fix a refusal or a payload that cannot be built: dead now, with the
-    # reason. Transient failures get the full attempts (outages end, credentials get fixed).
+    # reason. Transient failures get the full attempts (outages end, credentials get fixed),
+    # each after its back-off: the row waits in the outbox, not in this run.
     state = queries.mark_outbox_failed(
         engine, row.id, worker, reason, now(),
-        max_attempts=max_attempts if transient else row.attempts,
-        retry_in=retry_delay(row.attempts),
+        max_attempts=max_attempts if transient is not None else row.attempts,
+        retry_in=backoff.delay(row.attempts, getattr(transient, "retry_after", None)),
     )  # fmt: skip
     if state is OutboxState.DEAD:
         counts.record(row.id, "dead")

@@ -21,7 +21,9 @@ the directive's text first, else the agency default) and written back to the e-o
 while it is still ahead of us.
 
 The decisions are pure (``plan``, in ``reconcile_plan.py``); ``reconcile`` loads the store
-(``store/reconcile_queries.py``), plans and writes.
+(``store/reconcile_queries.py``), plans and writes. A run reads only what changed since the
+last one and what that may change (``reconcile_scope.py``), so a response reaches the outbox
+in the same time at any store size; ``full=True`` reads everything.
 """
 
 from __future__ import annotations
@@ -29,12 +31,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine
 
 from connectors import registry
-from pipelines import due, extensions
+from pipelines import due, extensions, reconcile_scope
 from pipelines.reconcile_plan import (  # noqa: F401 - re-exported, where callers find them
     AtRiskActions,
     AtRiskSettings,
@@ -42,10 +43,11 @@ from pipelines.reconcile_plan import (  # noqa: F401 - re-exported, where caller
     Link,
     Plan,
     TaskRow,
-    _responses,
     fold_code,
+    match_responses,
     plan,
 )
+from pipelines.reconcile_scope import doc_from_row  # noqa: F401 - re-exported
 from pipelines.secret_answers import forms_of_source
 from schemas import LinkRole
 from store import queries, reconcile_queries, secret_digests
@@ -71,46 +73,37 @@ class ReconcileReport:
     extensions_queued: int = 0
     calendar_failures: int = 0
     secret_answers: int = 0
-
-
-def doc_from_row(row: Any) -> Doc:
-    """A ``documents`` row as reconcile reads it."""
-    return Doc(
-        id=row.id, system=row.system, source_id=row.source_id, direction=row.direction,
-        document_id=row.document_id, organ_id=row.organ_id, day=row.promulgation_date,
-        number=row.number, notation=row.notation, abstract=row.abstract,
-        received_at=row.received_at, issued_at=row.issued_at,
-        stated_deadline=row.stated_deadline,
-        response_for_document_id=row.response_for_document_id,
-        response_for_source_id=row.response_for_source_id,
-    )  # fmt: skip
+    full: bool = True  # read everything, or only what changed (scope_reason says why)
+    scope_reason: str = ""
 
 
 def reconcile(
     engine: Engine,
     now: datetime | None = None,
     actions: AtRiskActions = DEFAULT_ACTIONS,
+    *,
+    full: bool = False,
 ) -> ReconcileReport:
+    """Decide and write for what changed since the last run (everything: ``full``, or when
+    ``reconcile_scope.load`` finds a full run needed). The counts are of this run's scope."""
     moment = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        docs = [doc_from_row(row) for row in reconcile_queries.all_documents(conn)]
-        task_rows = [
-            TaskRow(r.id, r.source_id, r.source_document_id, r.deadline, r.status,
-                    r.completed_at, r.deadline_whole_day)
-            for r in reconcile_queries.all_tasks(conn)
-        ]  # fmt: skip
-        texts = reconcile_queries.directive_texts(conn)
-    incoming = [d for d in docs if d.direction == "incoming"]
-    outgoing = [d for d in docs if d.direction == "outgoing"]
     policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
+    secretly_answered, noted = _secret_answer_lookup(engine, moment)
+    print_ = reconcile_scope.fingerprint(policy, actions, sorted(noted))
+    with engine.connect() as conn:
+        scope = reconcile_scope.load(conn, moment, print_, full)
     decided = plan(
-        task_rows, incoming, outgoing, moment, texts, policy, actions,
-        secretly_answered=_secret_answer_lookup(engine, moment),
+        scope.tasks, scope.incoming, scope.outgoing, moment, scope.texts, policy, actions,
+        secretly_answered=secretly_answered, deadline_docs=scope.deadline_docs,
     )  # fmt: skip
     _keep_last_percent(engine, decided.outbox)
-    _write(engine, decided, moment)
+    _write(engine, decided, moment, None if scope.full else scope.task_ids)
     queries.replace_calendar_failures(engine, decided.failures, moment)
-    extensions.record_deadlines(engine, moment, policy)  # history and review milestones
+    # deadline history and review milestones, of what this run read
+    extensions.record_deadlines(
+        engine, moment, policy, task_ids=None if scope.full else scope.task_ids,
+        doc_ids=None if scope.full else scope.deadline_doc_ids,
+    )  # fmt: skip
     queued = {
         operation: queries.enqueue_outbox(
             engine, [item for item in decided.outbox if item.operation == operation], moment
@@ -119,8 +112,10 @@ def reconcile(
             "report_completion", "set_processing_deadline", "report_progress", "request_extension"
         )
     }  # fmt: skip
+    # Last, so a run that fails before this point leaves its changes marked for the next one.
+    reconcile_queries.note_reconciled(engine, scope, moment, print_)
     return ReconcileReport(
-        tasks=len(task_rows),
+        tasks=len(scope.tasks),
         linked_source=sum(1 for link in decided.links if link.role is LinkRole.SOURCE),
         linked_response=sum(1 for link in decided.links if link.role is LinkRole.RESPONSE),
         completions_queued=queued["report_completion"],
@@ -131,22 +126,25 @@ def reconcile(
         extensions_queued=queued["request_extension"],
         calendar_failures=len(decided.failures),
         secret_answers=len(decided.secret_answers),
+        full=scope.full,
+        scope_reason=scope.reason,
     )
 
 
-def _secret_answer_lookup(engine: Engine, now: datetime) -> Callable[[Doc], bool]:
+def _secret_answer_lookup(engine: Engine, now: datetime) -> tuple[Callable[[Doc], bool], set[str]]:
     """Whether a secret reply answers this source document: its forms' digests looked up
-    among those the guard noted (secret_answers.py, store/secret_digests.py)."""
+    among those the guard noted (secret_answers.py, store/secret_digests.py); and the digests,
+    whose change makes the run a full one (any task may be answered by a new one)."""
     with engine.begin() as conn:
         key, noted = secret_digests.answer_digests(conn, now)
     if not noted:
-        return lambda _doc: False
+        return (lambda _doc: False), noted
 
     def lookup(doc: Doc) -> bool:
         forms = forms_of_source(doc.system, doc.source_id, doc.number, doc.notation, doc.day)
         return any(secret_digests.digest(key, form) in noted for form in forms)
 
-    return lookup
+    return lookup, noted
 
 
 def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
@@ -164,8 +162,9 @@ def _keep_last_percent(engine: Engine, outbox: list[OutboxItem]) -> None:
         warnings[source_id].payload["percent"] = int(percent) if percent.isdigit() else 0
 
 
-def _write(engine: Engine, decided: Plan, now: datetime) -> None:
-    """Links, derived statuses and computed deadlines, in one transaction, a statement each."""
+def _write(engine: Engine, decided: Plan, now: datetime, task_ids: list[int] | None) -> None:
+    """Links, derived statuses and computed deadlines, in one transaction, a statement each;
+    secret-answer marks of ``task_ids`` (every task: None)."""
     links = [
         {"task_id": link.task_id, "document_id": link.document_id, "role": link.role.value,
          "method": link.method.value, "found_at": now}
@@ -181,5 +180,5 @@ def _write(engine: Engine, decided: Plan, now: datetime) -> None:
         for doc_id, result in decided.deadlines.items()
     ]  # fmt: skip
     reconcile_queries.write_decisions(
-        engine, now, links, decided.secret_answers, statuses, computed
+        engine, now, links, decided.secret_answers, statuses, computed, task_ids
     )

@@ -116,6 +116,11 @@ class Plan:
     secret_answers: list[int] = field(default_factory=list)
 
 
+# The warning window of the at-risk flag: the default one (reconcile_scope.py finds the tasks
+# that enter it between two runs with the same policy).
+AT_RISK_POLICY = deadlines.DEFAULT_POLICY
+
+
 # --- pure decisions ------------------------------------------------------------------------
 
 
@@ -128,8 +133,10 @@ def _document_key(document_id: str) -> tuple[str, date, str, str] | None:
         return None
 
 
-def _responses(outgoing: Iterable[Doc], incoming: list[Doc]) -> tuple[dict, dict]:
-    """incoming doc id → [(method, outgoing doc)], by the strongest method that found any."""
+def match_responses(outgoing: Iterable[Doc], incoming: list[Doc]) -> tuple[dict, dict]:
+    """incoming doc id → (method, outgoing doc), by the strongest method that found exactly
+    one; and incoming doc id → why it is ambiguous. ``incoming`` in id order: of two with the
+    same DocumentId, the later one is answered (reconcile and the report read them so)."""
     by_source = {(d.system, d.source_id): d for d in incoming}
     by_document_id = {d.document_id: d for d in incoming}
     by_code: dict[tuple[str, str], list[Doc]] = defaultdict(list)
@@ -162,23 +169,35 @@ def _responses(outgoing: Iterable[Doc], incoming: list[Doc]) -> tuple[dict, dict
     return chosen, ambiguous_targets
 
 
+def quote_of(out: Doc) -> tuple[tuple[str, str], date | None] | None:
+    """The folded code an abstract quotes ("phúc đáp văn bản số 1866/SXD-VP ngày 26/1/2024")
+    and the day it gives (None when it gives none); None when it quotes nothing readable."""
+    match = _QUOTED.search(out.abstract)
+    if not match:
+        return None
+    parsed = parse_number_notation(match["code"])
+    if parsed is None:
+        return None
+    quoted_day = None
+    if match["d"]:
+        try:
+            quoted_day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            return None
+    return fold_code(parsed.number, parsed.notation), quoted_day
+
+
 def _quoted_targets(out: Doc, by_code: dict[tuple[str, str], list[Doc]]) -> list[Doc]:
     """The incoming documents an abstract quotes by number (and date, when it gives one).
 
     Numbers restart every year, so a quote without a date that fits two documents fits none.
     """
-    match = _QUOTED.search(out.abstract)
-    if not match:
+    quote = quote_of(out)
+    if quote is None:
         return []
-    parsed = parse_number_notation(match["code"])
-    if parsed is None:
-        return []
-    candidates = by_code.get(fold_code(parsed.number, parsed.notation), [])
-    if match["d"]:
-        try:
-            quoted_day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        except ValueError:
-            return []
+    code, quoted_day = quote
+    candidates = by_code.get(code, [])
+    if quoted_day is not None:
         candidates = [c for c in candidates if c.day == quoted_day]
     return candidates if len(candidates) == 1 else []
 
@@ -192,12 +211,16 @@ def plan(
     policy: deadlines.DeadlinePolicy = deadlines.DEFAULT_POLICY,
     actions: AtRiskActions = AtRiskActions(),
     secretly_answered: Callable[[Doc], bool] = lambda _doc: False,
+    deadline_docs: Iterable[Doc] | None = None,
 ) -> Plan:
+    """What to link, derive and push for ``task_rows``; processing deadlines are computed for
+    ``deadline_docs`` (default: every incoming document). ``incoming`` and ``outgoing`` must
+    hold every document those tasks' sources and responses could be (reconcile_scope.py)."""
     result = Plan()
     by_key: dict[tuple, list[Doc]] = defaultdict(list)
     for doc in incoming:
         by_key[doc.key].append(doc)
-    responses, ambiguous_responses = _responses(outgoing, incoming)
+    responses, ambiguous_responses = match_responses(outgoing, incoming)
 
     for task in task_rows:
         gap = _calendar_gap(task, now, actions)
@@ -238,7 +261,7 @@ def plan(
             result.outbox.extend(_at_risk_items(task, now, actions))
 
     texts = directive_texts or {}
-    for doc in incoming:
+    for doc in incoming if deadline_docs is None else deadline_docs:
         if doc.stated_deadline is not None or doc.received_at is None:
             continue
         try:
@@ -299,8 +322,9 @@ def _status(task: TaskRow, completed_at: datetime | None, now: datetime) -> tupl
     completion = completed_at or task.completed_at
     started = task.status != TrackingStatus.NOT_STARTED.value
     assessment = assess_task(
-        task.deadline, completion, started, now, whole_day=task.deadline_whole_day
-    )
+        task.deadline, completion, started, now, policy=AT_RISK_POLICY,
+        whole_day=task.deadline_whole_day,
+    )  # fmt: skip
     return assessment.status.value, assessment.at_risk
 
 

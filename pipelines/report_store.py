@@ -88,7 +88,7 @@ def load_documents(conn: Connection) -> list[DocumentFacts]:
     outgoing = [reconcile.doc_from_row(r) for r in docs if r.direction == "outgoing"]
     # The same linking reconcile uses for tasks, so a document and its task agree on when
     # they were done; an ambiguous answer is no answer here either.
-    answers, _ambiguous = reconcile._responses(outgoing, incoming)
+    answers, _ambiguous = reconcile.match_responses(outgoing, incoming)
     by_document: dict[tuple[str, str], list[AssignmentFacts]] = defaultdict(list)
     for a in report_queries.all_assignments(conn):
         by_document[(a.system, a.document_source_id)].append(

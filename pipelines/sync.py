@@ -126,24 +126,35 @@ def reread_rejected(
         if stream not in connector.capabilities.read_one:
             continue  # no single-record read for this stream: a resync of a range repairs it
         ids = queries.open_dead_letter_ids(engine, connector.system, stream, limit)
-        if not ids:
-            continue
-
-        def fetch(_marker: str | None, s: str = stream, wanted: list[str] = ids) -> list[RawPage]:
-            records = []
-            for source_id in wanted:
-                try:
-                    records.append(fetch_one(connector, s, source_id))
-                except ConnectorError as exc:
-                    log.warning("re-reading %s/%s %s failed: %s", connector.system, s,
-                                source_id, exc)  # fmt: skip
-            return [RawPage(records)]
-
-        results[stream] = ingest.run_stream(
-            engine, fetch, catalog.mapping(connector.system, stream), catalog.units,
-            kind="reread", move_cursor=False,
-        )  # fmt: skip
+        if ids:
+            results[stream], _ = reread_records(engine, connector, catalog, stream, ids)
     return results
+
+
+def reread_records(
+    engine: Engine, connector: Connector, catalog: Catalog, stream: str, ids: Sequence[str]
+) -> tuple[RunCounts, dict[str, str]]:
+    """Read these records of ``stream`` again one by one and ingest them (the live cursor does
+    not move): a record read cleanly resolves its open dead letter, one rejected again raises
+    its count. Returns the counts and, per id that could not be fetched, the error."""
+    unreachable: dict[str, str] = {}
+
+    def fetch(_marker: str | None) -> list[RawPage]:
+        records = []
+        for source_id in ids:
+            try:
+                records.append(fetch_one(connector, stream, source_id))
+            except ConnectorError as exc:
+                unreachable[source_id] = str(exc)
+                log.warning("re-reading %s/%s %s failed: %s", connector.system, stream,
+                            source_id, exc)  # fmt: skip
+        return [RawPage(records)]
+
+    counts = ingest.run_stream(
+        engine, fetch, catalog.mapping(connector.system, stream), catalog.units,
+        kind="reread", move_cursor=False,
+    )  # fmt: skip
+    return counts, unreachable
 
 
 def fetch_one(connector: Connector, stream: str, source_id: str) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bridge import secret_blocks
 from bridge.settings import BridgeSettings, SystemSettings
 from connectors import registry
 from connectors.base import Connector
@@ -35,7 +36,10 @@ def _limits(cfg: SystemSettings) -> BodyLimits:
     )
 
 
-def build_connector(settings: BridgeSettings, system: str) -> Connector:
+def build_connector(settings: BridgeSettings, system: str, *, retries: bool = True) -> Connector:
+    """``system``'s connector from its section. ``retries=False`` sends every call once,
+    whatever ``[http] max_attempts`` says: push's writes wait in the outbox for a later run
+    rather than hold this one with retries on the spot."""
     try:
         spec = registry.get(system)
     except registry.UnknownSystem as exc:
@@ -45,11 +49,16 @@ def build_connector(settings: BridgeSettings, system: str) -> Connector:
         raise NotConfigured(
             f"{system} has no address: set BRIDGE_{system.upper()}__BASE_URL or [{system}] base_url"
         )
+    if secret_blocks.names_any(cfg):
+        try:  # credentials kept in Prefect Secret blocks, read now (a rotation takes effect)
+            cfg = secret_blocks.resolve(cfg, system)
+        except secret_blocks.SecretBlockError as exc:
+            raise NotConfigured(str(exc)) from None
     http = settings.http
     return spec.connector.from_settings(
         cfg,
         timeouts=Timeouts(http.connect_timeout_s, http.read_timeout_s),
-        policy=RetryPolicy(max_attempts=http.max_attempts),
+        policy=RetryPolicy(max_attempts=http.max_attempts if retries else 1),
         ca_bundle=str(http.ca_bundle) if http.ca_bundle else None,
         limits=_limits(cfg),
     )

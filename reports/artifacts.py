@@ -3,8 +3,7 @@ as Prefect artifacts; nothing here talks to Prefect).
 
 * a table per run: per system and stream, records read, new, changed, rejected, secret
   documents skipped, updates pushed and pushes that failed;
-* a failure table when the run met a dead letter or a dead outbox row: each with its reason and
-  the exact command that retries it;
+* (the failure tables, the open failures and a run's, are in reports/failure_tables.py);
 * the deadline watch's tasks at risk and overdue, and the documents whose deadline could not
   be read; the health check's table.
 
@@ -19,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors import registry
-from store.queries import CALENDAR_STREAM, CLASSIFIED_REPLY_VI, Failure
 
 # Each registered system's own label (connectors/registry.py), and the two components of ours
 # that can fail on their own.
@@ -37,74 +35,11 @@ STREAM_LABELS = {
 # An artifact is read by a person: past a few hundred rows it stops being read at all.
 MAX_ROWS = 300
 
-_FAILURE_KINDS = {
-    "dead_letter": "Bản ghi không đọc được",
-    "secret_answer": "Nhiệm vụ có văn bản trả lời mật",
-}
-
 
 def local(moment: datetime | None, timezone: str) -> str:
     if moment is None:
         return ""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
-
-
-# --- failures ------------------------------------------------------------------------------
-
-
-def failure_tag(failure: Failure) -> str:
-    """The id `bridge failures --retry` takes: L<id> for a dead letter, O<id> for the outbox."""
-    prefix = {"dead_letter": "L", "secret_answer": "S"}.get(failure.kind, "O")
-    return prefix + str(failure.id)
-
-
-def retry_command(failure: Failure) -> str:
-    """The exact command (and the Prefect run) that retries ``failure``."""
-    tag = failure_tag(failure)
-    if failure.kind == "secret_answer":
-        return "không thử lại: đơn vị báo cáo kết quả qua kênh mật"
-    if failure.kind != "dead_letter":
-        return f"bridge failures --retry {tag} rồi bridge push (hoặc chạy push-updates)"
-    # queries.list_failures names a dead letter "system/stream source_id".
-    place, _, source_id = failure.where.partition(" ")
-    system, _, stream = place.partition("/")
-    if stream == CALENDAR_STREAM:  # closes by itself once the year's file is added
-        return "thêm tệp lịch <năm>.toml (xem Lý do) rồi chạy lại đồng bộ; lỗi tự đóng"
-    return (
-        f"bridge failures --retry {tag} rồi bridge resync --system {system} --stream {stream} "
-        f"--ids {source_id} (hoặc chạy resync: system={system}, streams=[{stream}], "
-        f"source_ids=[{source_id}])"
-    )
-
-
-def failure_table(
-    met: Sequence[Failure], new: Sequence[Failure], timezone: str
-) -> tuple[list[dict[str, Any]], str]:
-    """(rows, description) of the failures a run met, the new ones first."""
-    fresh = {failure_tag(f) for f in new}
-    rows = [
-        {
-            "Mã": failure_tag(f),
-            "Loại": _FAILURE_KINDS.get(f.kind, "Cập nhật không gửi được"),
-            "Ở đâu": f.where,
-            "Lý do": CLASSIFIED_REPLY_VI if f.kind == "secret_answer" else f.reason,
-            "Số lần": f.count,
-            "Lần cuối": local(f.last_seen, timezone),
-            "Mới": "mới" if failure_tag(f) in fresh else "",
-            "Thử lại bằng": retry_command(f),
-        }
-        for f in sorted(met, key=lambda f: (failure_tag(f) not in fresh, f.kind, f.id))
-    ]
-    more = (
-        f" Chỉ hiện {MAX_ROWS} dòng đầu; xem tất cả: bridge failures."
-        if len(rows) > MAX_ROWS
-        else ""
-    )
-    description = (
-        f"Lỗi gặp trong lượt chạy này: {len(met)}, trong đó {len(new)} lỗi mới.{more} "
-        "Sửa nguyên nhân rồi chạy lệnh ở cột «Thử lại bằng»."
-    )
-    return rows[:MAX_ROWS], description
 
 
 # --- the run table ---------------------------------------------------------------------------
@@ -132,6 +67,8 @@ def stream_row(system: str, stream: str, counts: Any, note: str = "") -> dict[st
 def push_row(counts: Any, note: str = "") -> dict[str, Any]:
     """The push's line: ``counts`` is a pipelines.push.PushCounts."""
     waiting = f"{counts.retrying} cập nhật sẽ gửi lại sau" if counts.retrying else ""
+    left = getattr(counts, "left", 0)
+    later = f"{left} cập nhật để lần chạy sau (hết thời gian dành cho lần này)" if left else ""
     return {
         "Hệ thống": "Tất cả",
         "Luồng": "Gửi cập nhật",
@@ -142,7 +79,7 @@ def push_row(counts: Any, note: str = "") -> dict[str, Any]:
         "Văn bản mật (bỏ qua)": 0,
         "Đã gửi": counts.done,
         "Gửi lỗi": counts.dead,
-        "Ghi chú": "; ".join(part for part in (note, waiting) if part),
+        "Ghi chú": "; ".join(part for part in (note, waiting, later) if part),
     }
 
 

@@ -1,8 +1,13 @@
-"""`python -m simulators` (and `bridge simulate`): run the simulated systems until Ctrl-C."""
+"""`python -m simulators` (and `bridge simulate`): run the simulated systems until Ctrl-C.
+
+Everything printed is a shell comment or an ``export BRIDGE_...`` line, so the whole output
+can be pasted into a shell to point a bridge at the simulators.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import threading
 from typing import Any
@@ -64,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except ValueError as exc:
         parser.error(str(exc))
-    print(f"Generating a world of {settings.size} documents (seed {settings.seed})...", flush=True)
+    print(
+        f"# Generating a world of {settings.size} documents (seed {settings.seed})...", flush=True
+    )
     stop = threading.Event()
     cluster = SimulatorCluster(settings)
     cluster.start()
@@ -75,27 +82,34 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         signal.signal(signal.SIGINT, previous)
-        print("Stopping the simulators...", flush=True)
+        print("# Stopping the simulators...", flush=True)
         cluster.stop()
     return 0
 
 
 def describe(cluster: SimulatorCluster) -> str:
+    """What is running, as lines a shell can take whole: comments, then one ``export`` per
+    setting a bridge needs to reach the simulators (base URLs are service roots, as in the
+    bridge's settings), so ``bridge check`` works right after pasting them."""
     s = cluster.settings
+    exports = [
+        f"export {name}={shlex.quote(value)}"
+        for name, value in cluster.bridge_environment().items()
+    ]
     return "\n".join(
         [
-            f"Simulated clock: {cluster.now()} (speed {s.speed:g} simulated s per real s)",
-            f"iOffice REST  {cluster.ioffice_url}/qlvb/api   "
-            f"login {s.ioffice_username} / {s.ioffice_password}",
-            f"iDesk SOAP    {cluster.idesk_url}   (?wsdl)   "
-            f"basic auth {s.idesk_username} / {s.idesk_password}",
-            f"Tracking SOAP {cluster.tracking_url}   (?wsdl)",
-            f"LGSP token    {cluster.token_url}   "
-            f"client {s.tracking_client_id} / {s.tracking_client_secret}"
+            f"# Simulated clock: {cluster.now()} (speed {s.speed:g} simulated s per real s)",
+            f"# iOffice REST  {cluster.ioffice_url}/qlvb/api",
+            f"# iDesk SOAP    {cluster.idesk_endpoint}   (?wsdl)",
+            f"# Tracking SOAP {cluster.tracking_endpoint}   (?wsdl)",
+            f"# LGSP token    {cluster.token_url}"
             + ("" if s.require_bearer else "   (bearer not required)"),
-            f"Admin         {cluster.ioffice_url}/admin/clock | /admin/clock/advance | "
+            f"# Admin         {cluster.ioffice_url}/admin/clock | /admin/clock/advance | "
             "/admin/ground-truth?kind=... | /admin/faults | /admin/tracking/grant-extension"
             "  (on every server)",
-            "Simulator credentials only. Ctrl-C stops.",
+            "# Settings for the bridge (simulator credentials only); paste them into a shell,",
+            "# then run e.g. `bridge check`:",
+            *exports,
+            "# Ctrl-C stops.",
         ]
     )

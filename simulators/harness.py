@@ -26,6 +26,7 @@ from simulators import admin, groundtruth, idesk, ioffice, tracking
 from simulators.auth import TokenStore
 from simulators.clock import SimClock
 from simulators.faults import FaultMiddleware, FaultPlan, apply_settings
+from simulators.load import LoadMeter
 from simulators.state import SimState
 from simulators.timeutil import epoch_utc, iso_local, parse_instant
 from simulators.world import World, WorldConfig
@@ -52,6 +53,7 @@ class SimulatorSettings:
     tracking_client_id: str = "bridge"
     tracking_client_secret: str = "sim-lgsp-secret"  # noqa: S105
     require_bearer: bool = True
+    request_cost_s: int = 0  # simulated seconds every request moves the clock (simulators/load.py)
     faults: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -98,6 +100,12 @@ class Simulation:
                 self.plans["tracking"], self.tracking_tokens.expire_all,
             ),
         }  # fmt: skip
+        # Outermost: a request held by an injected latency counts as in flight.
+        self.meters = {
+            name: LoadMeter(app, self.clock, settings.request_cost_s)
+            for name, app in self.apps.items()
+        }
+        self.apps = dict(self.meters)
 
     def _plan(self, server: str) -> FaultPlan:
         if server not in self.plans:
@@ -185,12 +193,23 @@ class SimulatorCluster:
     def ioffice_url(self) -> str:
         return self.url("ioffice")
 
+    # Each *_url is the server's root: what a client's base_url is set to (the client adds
+    # the API's path, as the bridge's connectors do). The SOAP endpoints themselves:
+    # *_endpoint.
     @property
     def idesk_url(self) -> str:
-        return self.url("idesk") + idesk.SERVICE_PATH
+        return self.url("idesk")
 
     @property
     def tracking_url(self) -> str:
+        return self.url("tracking")
+
+    @property
+    def idesk_endpoint(self) -> str:
+        return self.url("idesk") + idesk.SERVICE_PATH
+
+    @property
+    def tracking_endpoint(self) -> str:
         return self.url("tracking") + tracking.SERVICE_PATH
 
     @property
@@ -224,6 +243,15 @@ class SimulatorCluster:
             return {"base_url": self.tracking_url, "token_url": self.token_url,
                     **self.tracking_credentials}  # fmt: skip
         raise KeyError(f"no simulated server {server!r}; servers: {', '.join(SERVERS)}")
+
+    def bridge_environment(self, servers: tuple[str, ...] = SERVERS) -> dict[str, str]:
+        """The ``BRIDGE_<SYSTEM>__<SETTING>`` variables pointing a bridge at ``servers``
+        (simulator credentials only), in the order a person would write them."""
+        return {
+            f"BRIDGE_{server.upper()}__{key.upper()}": value
+            for server in servers
+            for key, value in self.client_settings(server).items()
+        }
 
     # -- control ---------------------------------------------------------------------------
     @property
@@ -259,6 +287,22 @@ class SimulatorCluster:
         """(stream, record id) of every record a hostile value was put into, in order."""
         return list(self.simulation._plan(server).injected)
 
+    def set_request_cost(self, seconds: int) -> None:
+        """Every request to any server moves the simulated clock ``seconds`` forward."""
+        for meter in self.simulation.meters.values():
+            meter.cost_s = seconds
+
+    def peak_in_flight(self, server: str) -> int:
+        """The most requests ``server`` answered at once since the last ``reset_load``."""
+        return self.simulation.meters[server].peak
+
+    def requests_served(self, server: str) -> int:
+        return self.simulation.meters[server].requests
+
+    def reset_load(self) -> None:
+        for meter in self.simulation.meters.values():
+            meter.reset()
+
     def clear_faults(self) -> None:
         for plan in self.simulation.plans.values():
             plan.clear()
@@ -269,7 +313,7 @@ class SimulatorCluster:
     def describe(self) -> dict[str, str]:
         return {
             "ioffice": self.ioffice_url,
-            "idesk": self.idesk_url,
-            "tracking": self.tracking_url,
+            "idesk": self.idesk_endpoint,
+            "tracking": self.tracking_endpoint,
             "token": self.token_url,
         }

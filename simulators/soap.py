@@ -6,6 +6,7 @@ and any document carrying a DOCTYPE is refused before parsing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,6 +120,8 @@ class Builder:
         return child
 
 
+_SOAP_ADDRESS = re.compile(r'(<soap:address\s+location=)"[^"]*"')
+
 Operation = Callable[[etree._Element], etree._Element]
 
 
@@ -143,7 +146,9 @@ class SoapEndpoint:
         """The WSDL of the repository, with the service address pointing at this server."""
         text = self.wsdl_path.read_text(encoding="utf-8")
         address = str(request.url.replace(query=""))
-        text = text.replace("http://localhost/SERVICE_ADDRESS", address)
+        # The file's soap:address says the service's path on a placeholder host; the answer
+        # names this server, as a real system's ?wsdl does.
+        text = _SOAP_ADDRESS.sub(lambda m: f'{m.group(1)}"{address}"', text, count=1)
         return Response(text, media_type=XML_CONTENT_TYPE)
 
     async def handle(self, request: Request) -> Response:

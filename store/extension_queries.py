@@ -7,7 +7,7 @@ Rows go out as SQLAlchemy rows; ``pipelines/extensions.py`` decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,19 +20,41 @@ from store.upsert import upsert as _upsert
 
 def deadline_state(
     engine: Engine,
+    task_ids: Collection[int] | None = None,
+    doc_ids: Collection[int] | None = None,
 ) -> tuple[list[Row[Any]], list[Row[Any]], list[Row[Any]]]:
-    """(history rows oldest first, task deadline rows, document deadline rows), read at once."""
+    """(history rows oldest first, task deadline rows, document deadline rows), read at once;
+    of ``task_ids`` and ``doc_ids`` only, when given."""
+    history_query = select(deadline_history).order_by(deadline_history.c.id)
+    task_query = select(tasks.c.id, tasks.c.deadline, tasks.c.original_deadline,
+                        tasks.c.extended_at, tasks.c.changed_at, tasks.c.deadline_milestone,
+                        tasks.c.extension_count)  # fmt: skip
+    doc_query = select(documents.c.id, documents.c.stated_deadline,
+                       documents.c.computed_deadline, documents.c.deadline_milestone)  # fmt: skip
     with engine.connect() as conn:
-        history = list(conn.execute(select(deadline_history).order_by(deadline_history.c.id)))
-        task_rows = conn.execute(
-            select(tasks.c.id, tasks.c.deadline, tasks.c.original_deadline, tasks.c.extended_at,
-                   tasks.c.changed_at, tasks.c.deadline_milestone, tasks.c.extension_count)
-        ).all()  # fmt: skip
-        doc_rows = conn.execute(
-            select(documents.c.id, documents.c.stated_deadline, documents.c.computed_deadline,
-                   documents.c.deadline_milestone)
-        ).all()  # fmt: skip
-    return history, list(task_rows), list(doc_rows)
+        if task_ids is None:
+            history = list(conn.execute(history_query))
+            task_rows = list(conn.execute(task_query))
+        else:
+            history, task_rows = [], []
+            for chunk in _chunks(task_ids):
+                history += conn.execute(
+                    history_query.where(deadline_history.c.task_id.in_(chunk))
+                ).all()
+                task_rows += conn.execute(task_query.where(tasks.c.id.in_(chunk))).all()
+            history.sort(key=lambda row: row.id)
+        if doc_ids is None:
+            doc_rows = list(conn.execute(doc_query))
+        else:
+            doc_rows = []
+            for chunk in _chunks(doc_ids):
+                doc_rows += conn.execute(doc_query.where(documents.c.id.in_(chunk))).all()
+    return history, task_rows, doc_rows
+
+
+def _chunks(ids: Collection[int], size: int = 500) -> list[list[int]]:
+    values = sorted(ids)
+    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 def write_deadlines(

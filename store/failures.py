@@ -1,6 +1,10 @@
 """Failures: open dead letters, dead outbox rows and tasks answered by a secret document, as
-`bridge failures` and the flows list them; resolving a dead letter; the dead letters of items
-reconcile could not handle (stream ``calendar``); which dead letters sync reads again."""
+`bridge failures` and the flows list them; the dead letters of items reconcile could not handle
+(stream ``calendar``); which dead letters sync reads again.
+
+Nothing here resolves a dead letter by hand: ingest resolves one when it reads its record
+cleanly (store/pages.py), reconcile a calendar one when the year's file is there, so a letter
+closes only once what failed went through (pipelines/failure_retry.py)."""
 
 from __future__ import annotations
 
@@ -27,9 +31,19 @@ class Failure:
     kind: str  # "dead_letter" | "outbox" | "secret_answer"
     id: int
     where: str
-    reason: str
+    reason: str  # technical, English: the CLI and the logs (artifacts say it in Vietnamese)
     last_seen: datetime
     count: int
+    system: str = ""  # the system read (dead letter) or written to (outbox row)
+    stream: str = ""  # a dead letter's stream; an outbox row's operation
+    source_id: str = ""  # the record's id there (a dead letter's may be "sha256:<hash>")
+    since: datetime | None = None  # first seen (dead letter), dead since (outbox row)
+
+    @property
+    def tag(self) -> str:
+        """The id `bridge failures --retry` takes: L<id> dead letter, O<id> outbox, S<id>
+        a task answered by a secret document."""
+        return {"dead_letter": "L", "secret_answer": "S"}.get(self.kind, "O") + str(self.id)
 
 
 def list_failures(engine: Engine) -> list[Failure]:
@@ -45,7 +59,7 @@ def list_failures(engine: Engine) -> list[Failure]:
             .order_by(outbox.c.updated_at.desc())
         ).all()
         secret = conn.execute(
-            select(tasks.c.id, tasks.c.source_id, tasks.c.secret_answer_at)
+            select(tasks.c.id, tasks.c.system, tasks.c.source_id, tasks.c.secret_answer_at)
             .where(tasks.c.secret_answer_at.is_not(None))
             .order_by(tasks.c.id)
         ).all()
@@ -57,6 +71,10 @@ def list_failures(engine: Engine) -> list[Failure]:
             r.reason,
             r.last_seen_at,
             r.count,
+            r.system,
+            r.stream,
+            r.source_id,
+            r.first_seen_at,
         )
         for r in letters
     ]
@@ -68,37 +86,19 @@ def list_failures(engine: Engine) -> list[Failure]:
             r.last_error or "",
             r.updated_at,
             r.attempts,
+            r.target_system,
+            r.operation,
+            r.target_id,
+            r.updated_at,
         )
         for r in dead
     ]
     failures += [
-        Failure("secret_answer", r.id, f"tracking task {r.source_id}", CLASSIFIED_REPLY,
-                r.secret_answer_at, 1)
+        Failure("secret_answer", r.id, f"{r.system} task {r.source_id}", CLASSIFIED_REPLY,
+                r.secret_answer_at, 1, r.system, "tasks", r.source_id, r.secret_answer_at)
         for r in secret
     ]  # fmt: skip
     return failures
-
-
-def resolve_dead_letter(
-    engine: Engine, letter_id: int, now: datetime
-) -> tuple[str, str, str] | None:
-    """Mark an open dead letter resolved; returns its (system, stream, source id), or None.
-
-    A rejected record is never in ``source_records``, so the next read of it (a resync of its
-    id, or the source changing it) normalises it afresh; a new rejection opens a new letter.
-    """
-    with engine.begin() as conn:
-        letter = conn.execute(
-            select(dead_letters).where(
-                dead_letters.c.id == letter_id, dead_letters.c.resolved_at.is_(None)
-            )
-        ).one_or_none()
-        if letter is None:
-            return None
-        conn.execute(
-            update(dead_letters).where(dead_letters.c.id == letter_id).values(resolved_at=now)
-        )
-    return letter.system, letter.stream, letter.source_id
 
 
 def open_dead_letter_ids(engine: Engine, system: str, stream: str, limit: int) -> list[str]:

@@ -103,11 +103,15 @@ def claim_outbox(
     *,
     limit: int = 50,
     lease: timedelta = DEFAULT_LEASE,
+    target_system: str | None = None,
 ) -> list[ClaimedRow]:
-    """Claim up to ``limit`` due rows for ``worker``; no two workers ever get the same row.
+    """Claim up to ``limit`` due rows for ``worker`` (of ``target_system`` only, when given:
+    push gives each system its own senders and time budget); no two workers ever get the same
+    row.
 
-    ``now`` (the worker's clock) decides which pending rows are due after their back-off; a
-    skewed clock only makes a retry early or late. The lease is judged by the database's clock
+    ``now`` (the worker's clock) decides which pending rows are due after their back-off
+    (``next_attempt_at``); a skewed clock only makes a retry early or late, never twice, and a
+    test can drive it from a simulated clock. The lease is judged by the database's clock
     (``database_now``): an in-flight row is claimable again only when its holder has not
     renewed it for ``lease``, so a holder that died lets go, and a live holder renewing its
     claims (``renew_claims``) keeps them however slow its batch is. Its idempotency key makes
@@ -121,6 +125,8 @@ def claim_outbox(
             outbox.c.claimed_at <= database_now(engine, -lease),
         ),
     )
+    if target_system is not None:
+        due = and_(outbox.c.target_system == target_system, due)
     candidates = select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
     if engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
@@ -169,6 +175,26 @@ def renew_claims(engine: Engine, row_ids: Sequence[int], worker: str) -> set[int
     )
     with engine.begin() as conn:
         return set(conn.execute(stmt).scalars())
+
+
+def release_claims(engine: Engine, row_ids: Sequence[int], worker: str, now: datetime) -> int:
+    """Hand back ``worker``'s claims on rows it did not send (its run's time was up): pending
+    again, due as before, and the claim not counted as an attempt. Returns how many."""
+    if not row_ids:
+        return 0
+    stmt = (
+        update(outbox)
+        .where(outbox.c.id.in_(list(row_ids)), _held_by(worker))
+        .values(
+            state=OutboxState.PENDING.value,
+            attempts=outbox.c.attempts - 1,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=now,
+        )
+    )
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount
 
 
 def _held_by(worker: str) -> ColumnElement[bool]:
@@ -254,6 +280,36 @@ def due_rows(engine: Engine, now: datetime) -> list[Row[Any]]:
     )
     with engine.connect() as conn:
         return list(conn.execute(query))
+
+
+def systems_with_work(engine: Engine, now: datetime) -> list[str]:
+    """The target systems that have rows due at ``now`` or in flight (a claim whose holder
+    may have died is taken over once its lease runs out)."""
+    query = (
+        select(outbox.c.target_system)
+        .where(
+            or_(
+                and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now),
+                outbox.c.state == OutboxState.IN_FLIGHT.value,
+            )
+        )
+        .distinct()
+        .order_by(outbox.c.target_system)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def due_counts(engine: Engine, now: datetime) -> dict[str, int]:
+    """Target system → how many of its pending rows are due at ``now`` (what a push whose
+    time ran out left for the next run)."""
+    query = (
+        select(outbox.c.target_system, func.count())
+        .where(outbox.c.state == OutboxState.PENDING.value, outbox.c.next_attempt_at <= now)
+        .group_by(outbox.c.target_system)
+    )
+    with engine.connect() as conn:
+        return {system: count for system, count in conn.execute(query)}
 
 
 def latest_rows_by_target(conn: Connection, operation: str, target_system: str) -> dict[str, Row]:

@@ -25,7 +25,6 @@ from store.failures import (
     list_failures,
     open_dead_letter_ids,
     replace_calendar_failures,
-    resolve_dead_letter,
 )
 from store.outbox import (
     DEFAULT_LEASE,
@@ -93,7 +92,6 @@ __all__ = [
     "render_summary",
     "renew_claims",
     "replace_calendar_failures",
-    "resolve_dead_letter",
     "retry_dead_outbox",
     "start_run",
     "store_summary",

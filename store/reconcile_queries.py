@@ -13,18 +13,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, bindparam, select, update
 
+from store import reconcile_changes as changes
 from store.tables import directives, documents, source_records, task_document_links, tasks
 from store.upsert import upsert as _upsert
 
 
 def all_documents(conn: Connection) -> list[Row[Any]]:
-    """Every document row, incoming and outgoing."""
-    return list(conn.execute(select(documents)))
+    """Every document row, incoming and outgoing, in id order (reconcile_plan.match_responses)."""
+    return list(conn.execute(select(documents).order_by(documents.c.id)))
 
 
 def all_tasks(conn: Connection) -> list[Row[Any]]:
     """Every task row."""
-    return list(conn.execute(select(tasks)))
+    return list(conn.execute(select(tasks).order_by(tasks.c.id)))
 
 
 def tasks_by_source_ids(conn: Connection, source_ids: Iterable[str]) -> list[Row[Any]]:
@@ -35,7 +36,7 @@ def tasks_by_source_ids(conn: Connection, source_ids: Iterable[str]) -> list[Row
 def directive_texts(conn: Connection) -> dict[tuple[str, str], str]:
     """(system, document source id) → the text of every directive on it, oldest first."""
     texts: dict[tuple[str, str], str] = {}
-    for row in conn.execute(select(directives).order_by(directives.c.created_at)):
+    for row in conn.execute(select(directives).order_by(directives.c.created_at, directives.c.id)):
         previous = texts.get((row.system, row.document_source_id), "")
         texts[(row.system, row.document_source_id)] = f"{previous} {row.content}".strip()
     return texts
@@ -70,12 +71,14 @@ def write_decisions(
     secret_answered: Sequence[int],
     statuses: Sequence[Mapping[str, Any]],
     computed: Sequence[Mapping[str, Any]],
+    task_ids: Sequence[int] | None = None,
 ) -> None:
     """Links, secret-answer marks, derived statuses and computed deadlines, in one transaction,
     a statement each.
 
     ``secret_answered``: the task ids answered by a secret reply now (marked since ``now`` if
-    not yet; every other mark is cleared). ``statuses``: ``row_id``, ``derived``, ``risky``.
+    not yet; every other mark of ``task_ids``, of every task if None, is cleared).
+    ``statuses``: ``row_id``, ``derived``, ``risky``.
     ``computed``: ``row_id``, ``due``, ``rule``, ``why``.
     """
     with engine.begin() as conn:
@@ -85,11 +88,12 @@ def write_decisions(
             .where(tasks.c.id.in_(secret_answered), tasks.c.secret_answer_at.is_(None))
             .values(secret_answer_at=now)
         )
-        conn.execute(
-            update(tasks)
-            .where(tasks.c.id.not_in(secret_answered), tasks.c.secret_answer_at.is_not(None))
-            .values(secret_answer_at=None)
+        stale = update(tasks).where(
+            tasks.c.id.not_in(secret_answered), tasks.c.secret_answer_at.is_not(None)
         )
+        if task_ids is not None:
+            stale = stale.where(tasks.c.id.in_(task_ids))
+        conn.execute(stale.values(secret_answer_at=None))
         if statuses:
             conn.execute(
                 update(tasks)
@@ -108,3 +112,14 @@ def write_decisions(
                 ),
                 [dict(c) for c in computed],
             )
+
+
+def note_reconciled(engine: Engine, scope: Any, now: datetime, fingerprint: str) -> None:
+    """After a run's decisions are written: the tokens of what it read as changed, its marks
+    cleared, its reference time and fingerprint kept (a ``reconcile_scope.Scope``), at once."""
+    with engine.begin() as conn:
+        changes.write_tokens(conn, changes.DOCUMENT, scope.doc_tokens, replace_all=scope.full)
+        changes.write_tokens(conn, changes.TASK, scope.task_tokens, replace_all=scope.full)
+        for table in (documents, tasks, directives):
+            changes.clear_marks(conn, table, scope.marks.get(table.name, []))
+        changes.save_state(conn, now, fingerprint)

@@ -43,7 +43,7 @@ def all_tasks(conn: Connection) -> list[Row[Any]]:
 
 
 def all_documents(conn: Connection) -> list[Row[Any]]:
-    return list(conn.execute(select(documents)))
+    return list(conn.execute(select(documents).order_by(documents.c.id)))
 
 
 def all_assignments(conn: Connection) -> list[Row[Any]]:

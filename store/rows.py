@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
 from schemas import Assignment, Directive, Document, Task
+
+
+def new_mark() -> str:
+    """A fresh mark for a written document, directive or task: the next reconcile reads the
+    rows marked and clears the mark it read, so a row written again meanwhile stays marked
+    (pipelines/reconcile_scope.py). Random rather than a time: ingest runs on the caller's
+    clock, which a simulator moves."""
+    return secrets.token_hex(8)
 
 
 class SecretDocumentRefused(ValueError):
@@ -45,6 +54,7 @@ def document_row(doc: Document, now: datetime) -> dict[str, Any]:
         "unit_id": doc.unit_id,
         "changed_at": doc.changed_at,
         "updated_at": now,
+        "reconcile_mark": new_mark(),
     }
 
 
@@ -59,6 +69,7 @@ def directive_row(directive: Directive, now: datetime) -> dict[str, Any]:
         "created_at": directive.created_at,
         "changed_at": directive.changed_at,
         "updated_at": now,
+        "reconcile_mark": new_mark(),
     }
 
 
@@ -97,4 +108,5 @@ def task_row(task: Task, now: datetime) -> dict[str, Any]:
         "notes": task.notes,
         "changed_at": task.changed_at,
         "updated_at": now,
+        "reconcile_mark": new_mark(),
     }

@@ -27,6 +27,8 @@ RUN_COUNTERS = (
     "secret_purged",
     "pushed",
     "failed",
+    "retrying",
+    "left_for_later",
 )
 
 

@@ -34,6 +34,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from store import reconcile_changes
 from store.tables import (
     assignments,
     dead_letters,
@@ -109,6 +110,9 @@ def record(
     rows = [{"digest": d, "system": system, "first_seen_at": now} for d in sorted(answers)]
     _insert_new(conn, secret_answers, rows)
     outcome.purged = sum(1 for r in found if purge(conn, r) > 0)
+    if outcome.purged:
+        # Deleted rows leave no mark: the next reconcile reads everything.
+        reconcile_changes.need_full_run(conn)
     return outcome
 
 

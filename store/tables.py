@@ -116,7 +116,7 @@ documents = Table(
     Column("place", Text),
     Column("received_at", UTCDateTime),
     Column("incoming_number", String(INCOMING_NUMBER)),
-    Column("issued_at", UTCDateTime),
+    Column("issued_at", UTCDateTime, index=True),  # reconcile: responses whose time came
     Column("stated_deadline", UTCDateTime),
     Column("response_for_document_id", String(KEY), index=True),
     Column("response_for_source_id", String(SOURCE_ID)),
@@ -126,6 +126,12 @@ documents = Table(
     Column("deadline_explanation", Json),
     Column("deadline_milestone", UTCDateTime, comment="review milestone of the deadline"),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_documents_system_source"),
 )
@@ -142,6 +148,12 @@ directives = Table(
     Column("author", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_directives_system_source"),
 )
@@ -176,7 +188,7 @@ tasks = Table(
     Column("lead_unit_id", String(SOURCE_ID), nullable=False),
     Column("coordinating_unit_ids", Json, nullable=False),
     Column("monitor_unit_id", String(SOURCE_ID)),
-    Column("deadline", UTCDateTime, comment="as the tracking system holds it"),
+    Column("deadline", UTCDateTime, index=True, comment="as the tracking system holds it"),
     Column(
         "deadline_whole_day",
         Boolean,
@@ -187,7 +199,7 @@ tasks = Table(
     Column("original_deadline", UTCDateTime, comment="before any extension, as the system shows"),
     Column("extended_at", UTCDateTime, comment="latest extension granted, as the system says"),
     Column("status", String(16), nullable=False, comment="as the tracking system shows it"),
-    Column("completed_at", UTCDateTime, comment="as the tracking system says"),
+    Column("completed_at", UTCDateTime, index=True, comment="as the tracking system says"),
     Column("revision", Integer, nullable=False, server_default="0"),
     Column("notes", Text),
     Column("derived_status", String(16), comment="what the bridge derives from facts"),
@@ -203,6 +215,12 @@ tasks = Table(
         comment="when reconcile found this task answered by a secret document (none of it kept)",
     ),
     Column("changed_at", UTCDateTime),
+    Column(
+        "reconcile_mark",
+        String(32),
+        index=True,
+        comment="set by every write, cleared by the reconcile that read it: changed since",
+    ),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("system", "source_id", name="uq_tasks_system_source"),
 )
@@ -261,6 +279,8 @@ outbox = Table(
     Column("done_at", UTCDateTime),
 )
 Index("ix_outbox_claimable", outbox.c.state, outbox.c.next_attempt_at)
+# Push claims each system's rows on its own (a sender pool and a time budget per system).
+Index("ix_outbox_due_by_system", outbox.c.target_system, outbox.c.state, outbox.c.next_attempt_at)
 
 dead_letters = Table(
     "dead_letters",
@@ -299,6 +319,20 @@ runs = Table(
     Column("secret_purged", Integer, nullable=False, server_default="0"),
     Column("pushed", Integer, nullable=False, server_default="0"),
     Column("failed", Integer, nullable=False, server_default="0"),
+    Column(
+        "retrying",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: rows scheduled again after a transient failure",
+    ),
+    Column(
+        "left_for_later",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="push: due rows left for later runs, its time being up",
+    ),
     Column("error", Text),
 )
 
@@ -335,4 +369,42 @@ secret_answers = Table(
     Column("digest", String(64), primary_key=True, comment="HMAC of what a secret reply answers"),
     Column("system", String(SYSTEM), nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+
+# Reconcile works from what changed since its last run (pipelines/reconcile_scope.py): every
+# write marks its row (``reconcile_mark``); these two tables hold the rest of what it needs.
+reconcile_state = Table(
+    "reconcile_state",
+    metadata,
+    Column("name", String(32), primary_key=True, comment="'global': one reconcile per store"),
+    Column("last_now", UTCDateTime, nullable=False, comment="reference time of the last run"),
+    Column(
+        "fingerprint",
+        String(64),
+        nullable=False,
+        comment="calendar, policy, settings and logic the last run used; another one: full run",
+    ),
+    Column(
+        "full_needed",
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        comment="set when records were deleted (a purge): the next run reads everything",
+    ),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+reconcile_tokens = Table(
+    "reconcile_tokens",
+    metadata,
+    Column("kind", String(8), primary_key=True, comment="document | task"),
+    Column("item_id", Integer, primary_key=True),
+    Column(
+        "token",
+        String(24),
+        primary_key=True,
+        index=True,
+        comment="hash of a key two items must share to affect each other (as last reconciled)",
+    ),
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -34,6 +35,41 @@ def artifacts(state) -> dict[str, list[dict] | str]:
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
         )
     return {a.key: json.loads(a.data) if a.type == "table" else a.data for a in found}
+
+
+def run_logs(state) -> str:
+    """Every log line of the run, read back through the Prefect API once the last one (the
+    hook's "ended" line, sent in the background like every log) is there."""
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    run_id = state.state_details.flow_run_id
+    only_it = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))
+    with get_client(sync_client=True) as client:
+        for _ in range(60):
+            lines = "\n".join(entry.message for entry in client.read_logs(log_filter=only_it))
+            if " ended " in lines:
+                return lines
+            time.sleep(0.5)
+    return lines
+
+
+def run_name(state) -> str:
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(state.state_details.flow_run_id).name
+
+
+def assert_refused(state, reason: str) -> None:
+    """An expected failure: Failed, the one-line reason as its message, no traceback logged."""
+    assert state.is_failed(), state
+    assert reason in state.message and "\n" not in state.message, state.message
+    logs = run_logs(state)
+    assert reason in logs
+    assert "Traceback" not in logs and "unexpected exception" not in logs, logs[-2000:]
 
 
 def count(url: str, table, *where) -> int:
@@ -127,12 +163,14 @@ def test_a_rejected_record_fails_the_run_naming_it_and_its_retry(configured, sim
     assert state.message.startswith("1 new failure(s)") and f"L{letter.id}" in state.message
     source_id = letter.where.split(" ", 1)[1]
     (row,) = artifacts(state)["resync-failures"]
-    assert row["Mã"] == f"L{letter.id}" and row["Mới"] == "mới"
-    assert row["Ở đâu"] == f"ioffice/incoming {source_id}" and row["Lý do"] == letter.reason
-    assert row["Thử lại bằng"].startswith(
-        f"bridge failures --retry L{letter.id} rồi bridge resync --system ioffice "
-        f"--stream incoming --ids {source_id}"
-    )
+    # The retry command first (a wide table cuts the last columns off), the reason in words.
+    assert list(row)[:2] == ["Thử lại bằng", "Lý do"]
+    assert row["Thử lại bằng"] == f"bridge failures --retry L{letter.id}"
+    assert row["Mới"] == "mới" and row["Hệ thống"] == "iOffice"
+    assert row["Bản ghi"] == f"Văn bản đến {source_id}"
+    assert row["Lý do"].startswith(("Thiếu thông tin bắt buộc (trường ",
+                                    "Thông tin không hợp lệ (trường ")), row  # fmt: skip
+    assert artifacts(state)["open-failures"] == [{k: v for k, v in row.items() if k != "Mới"}]
     assert row_of(artifacts(state)["resync-ioffice"], "Văn bản đến")["Bị từ chối"] == 1
     assert count(configured, documents) > 0, "one bad record never stops a page"
 
@@ -145,7 +183,7 @@ def test_a_rejected_record_fails_the_run_naming_it_and_its_retry(configured, sim
 def test_a_system_that_is_down_fails_the_run_with_its_table(configured, sim):
     sim.set_faults("ioffice", http_5xx={"rate": 1.0})
     state = flows.sync_system("ioffice", return_state=True)
-    assert state.is_failed()
+    assert_refused(state, "HTTP 50")
     table = artifacts(state)["sync-ioffice"]
     assert "HTTP 50" in table[0]["Ghi chú"]
     assert count(configured, runs, runs.c.status == "failed") == 1
@@ -175,23 +213,48 @@ def test_a_resync_of_some_ids_stores_them_without_moving_the_cursor(configured, 
     assert table == [row_of(table, "Văn bản đến")] and table[0]["Mới"] == 3
 
 
-def test_a_resync_of_a_range_reads_only_that_range(configured, sim):
-    start = datetime.fromisoformat(sim.now())
-    # Local time without an offset, as the Prefect form sends it.
-    since = start.replace(tzinfo=None)
-    state = flows.resync("ioffice", streams=["incoming"], since=since, return_state=True)
+def test_a_resync_of_some_days_reads_only_those_days(configured, sim):
+    # The form's date picker sends a day, read as a local (Asia/Ho_Chi_Minh) day.
+    today = datetime.fromisoformat(sim.now()).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    state = flows.resync("ioffice", streams=["incoming"], since=today.isoformat(),
+                         return_state=True)  # fmt: skip
     assert state.is_completed(), state.message
+    assert run_name(state) == f"resync-ioffice-incoming-{today}..now"
     everything = flows.resync("ioffice", streams=["incoming"], return_state=True)
+    assert run_name(everything) == "resync-ioffice-incoming-start..now"
     recent = row_of(artifacts(state)["resync-ioffice"], "Văn bản đến")["Đã đọc"]
     total = row_of(artifacts(everything)["resync-ioffice"], "Văn bản đến")["Đã đọc"]
     assert 0 <= recent < total
+    assert f"từ {today:%d/%m/%Y} 00:00" in _description(state, "resync-ioffice")
+
+
+def _description(state, key: str) -> str:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    return next(a.description for a in found if a.key == key)
 
 
 def test_a_resync_refuses_ids_and_a_range_together(configured):
-    state = flows.resync(
-        "ioffice", source_ids=["1"], since=datetime(2024, 2, 1, tzinfo=UTC), return_state=True
-    )
-    assert state.is_failed() and "either source_ids or since/until" in state.message
+    state = flows.resync("ioffice", source_ids=["1"], since=date(2024, 2, 1), return_state=True)
+    assert_refused(state, "give either source_ids or since/until, not both")
+
+
+def test_a_stream_the_system_lacks_fails_in_one_line(configured):
+    state = flows.resync("tracking", streams=["incoming"], dry_run=True, return_state=True)
+    assert_refused(state, "tracking has no stream 'incoming'; its streams: tasks")
+    assert run_name(state) == "resync-tracking-incoming-start..now-dry-run"
+
+
+def test_a_resync_of_an_unconfigured_system_fails_in_one_line(configured):
+    state = flows.resync("idesk", source_ids=["1", "2", "3", "4"], return_state=True)
+    assert_refused(state, "idesk has no address")
+    assert run_name(state) == "resync-idesk-all-ids-1,2,3+1"
 
 
 # --- push_updates --------------------------------------------------------------------------
@@ -250,9 +313,12 @@ def test_a_dead_push_fails_the_run_naming_the_update_and_its_retry(configured, s
     engine.dispose()
     assert f"O{row_id}" in state.message and "1 new failure(s)" in state.message
     (failure,) = artifacts(state)["push-failures"]
-    assert failure["Mã"] == f"O{row_id}" and item.target_id in failure["Ở đâu"]
-    assert "HTTP 50" in failure["Lý do"]
-    assert failure["Thử lại bằng"].startswith(f"bridge failures --retry O{row_id}")
+    assert failure["Thử lại bằng"] == f"bridge failures --retry O{row_id}"
+    assert failure["Bản ghi"] == f"Báo hoàn thành nhiệm vụ {item.target_id}"
+    assert failure["Lý do"] == (
+        "Hệ thống không trả lời hoặc báo lỗi máy chủ; thử lại khi hệ thống hoạt động"
+    )
+    assert failure["Hệ thống"] == "Theo dõi nhiệm vụ" and failure["Số lần"] == 1
     assert artifacts(state)["push"][0]["Gửi lỗi"] == 1
 
 

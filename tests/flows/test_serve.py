@@ -44,6 +44,7 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     assert set(by_name) == {
         "sync-system/ioffice", "sync-system/tracking", "deadline-watch/deadline-watch",
         "health-check/health-check", "resync/resync", "push-updates/push-updates",
+        "retry-failures/retry-failures",
     }  # fmt: skip
     sync = by_name["sync-system/ioffice"]
     assert sync.parameters == {"system": "ioffice"}
@@ -65,10 +66,32 @@ def test_each_configured_system_gets_a_poller_that_never_overlaps(monkeypatch, t
     (watch,) = by_name["deadline-watch/deadline-watch"].schedules
     assert watch.parameters == {"skip_days_off": True}
     assert by_name["resync/resync"].entrypoint == "flows.resync"
+    # The form offers only what is configured here: a choice of systems and of their streams,
+    # and local days (a date picker, no time zone to get wrong).
     form = by_name["resync/resync"]._parameter_openapi_schema.model_dump()["properties"]
-    assert form["system"]["enum"] == ["ioffice", "idesk", "tracking"]
-    assert form["since"]["anyOf"][0] == {"format": "date-time", "type": "string"}
+    assert form["system"]["enum"] == ["ioffice", "tracking"]
+    assert form["streams"]["type"] == "array" and form["streams"]["default"] == []
+    assert form["streams"]["items"]["enum"] == ["incoming", "outgoing", "directives", "tasks"]
+    assert (
+        "ioffice: incoming, outgoing, directives; tracking: tasks" in form["streams"]["description"]
+    )
+    assert form["since"]["anyOf"][0] == {"format": "date", "type": "string"}
     assert form["dry_run"]["type"] == "boolean"
+    # The retry form: what to retry, and the system as a choice of the registered ones.
+    retry = by_name["retry-failures/retry-failures"]
+    assert retry.entrypoint == "flows.retry_failures"
+    assert retry.concurrency_limit == 1
+    form = retry._parameter_openapi_schema.model_dump()["properties"]
+    assert form["which"]["enum"] == ["all", "system", "ids", "time_range"]
+    assert form["system"]["anyOf"][0]["enum"] == ["ioffice", "idesk", "tracking"]
+    assert form["since"]["anyOf"][0] == {"format": "date", "type": "string"}
+    sync_form = by_name["sync-system/ioffice"]._parameter_openapi_schema.model_dump()
+    assert sync_form["properties"]["system"]["enum"] == ["ioffice", "tracking"]
+
+
+def test_no_resync_is_offered_without_a_configured_system(monkeypatch, tmp_path):
+    names = {d.flow_name for d in serve.build_deployments(_settings(monkeypatch, tmp_path))}
+    assert "resync" not in names and "health-check" in names
 
 
 def test_the_periodic_reports_are_served_only_when_enabled(monkeypatch, tmp_path):

@@ -48,8 +48,8 @@ def test_a_worker_of_the_bridge_pool_runs_the_sync_deployment_task_by_task(sim, 
             pause_every_schedule(client)
             names = {f"{d.name}" for d in client.read_deployments()}
             assert {"ioffice", "idesk", "tracking", "deadline-watch", "health-check", "resync",
-                    "push-updates", "weekly", "monthly", "quarterly", "half_yearly",
-                    "yearly"} <= names  # fmt: skip
+                    "push-updates", "retry-failures", "weekly", "monthly", "quarterly",
+                    "half_yearly", "yearly"} <= names  # fmt: skip
             deployment = client.read_deployment_by_name("sync-system/ioffice")
             assert deployment.work_pool_name == "bridge"
             assert deployment.entrypoint == "flows.py:sync_system"

@@ -70,3 +70,40 @@ def test_bridge_push_records_its_run(settings_env, capsys):
     assert cli.main(["push"]) == 0
     assert "pushed: 0 done" in capsys.readouterr().out
     assert _kinds(settings_env)["push"] == 1
+
+
+def test_bridge_resync_dry_run_says_what_it_would_read_and_writes_nothing(
+    settings_env, sim, capsys
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from store.tables import documents
+
+    assert cli.main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    today = datetime.fromisoformat(sim.now()).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    args = ["resync", "--system", "ioffice", "--stream", "incoming", "--stream", "outgoing"]
+    assert cli.main([*args, "--since", str(today), "--until", str(today), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    first, *rest = out.splitlines()
+    assert first == (
+        f"resync-ioffice-incoming+outgoing-{today}..{today}-dry-run: reading incoming, outgoing "
+        "of ioffice (dry run: nothing is written)"
+    )
+    assert any(line.startswith("ioffice/incoming: fetched ") for line in rest), out
+    assert "nothing was written" in out
+    assert _kinds(settings_env) == Counter()
+    engine = database.connect(settings_env)
+    with engine.connect() as conn:
+        assert conn.execute(select(documents.c.id)).first() is None
+    engine.dispose()
+
+
+def test_bridge_resync_refuses_a_stream_the_system_lacks_in_one_line(settings_env, capsys):
+    assert cli.main(["resync", "--system", "tracking", "--stream", "incoming"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "bridge resync: tracking has no stream 'incoming'; its streams: tasks"
+    ), err
+    assert "Traceback" not in err

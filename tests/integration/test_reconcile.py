@@ -76,6 +76,7 @@ def test_every_link_is_the_ground_truth_and_a_second_run_wishes_nothing_new(sim,
         queued = conn.execute(select(outbox.c.idempotency_key)).scalars().all()
     again = reconcile.reconcile(engine, datetime.fromisoformat(sim.now()))
     assert again.completions_queued == again.deadlines_queued == 0
+    assert not again.full  # nothing synced since: the run reads what changed, here nothing
     with engine.connect() as conn:
         assert conn.execute(select(outbox.c.idempotency_key)).scalars().all() == queued
 

@@ -34,7 +34,7 @@ from pipelines import mismatch, orchestration, push, reconcile, report, sync
 from pipelines.ingest import ingest_pages
 from pipelines.legacy_text import to_unicode
 from pipelines.periods import parse_period
-from reports import artifacts, summary_markdown
+from reports import failure_tables, summary_markdown
 from schemas import to_nfc
 from simulators.harness import SimulatorCluster
 from store import queries
@@ -103,10 +103,12 @@ def _all_stored_text(engine) -> str:
 
 
 def _published_texts(engine, now: datetime, monkeypatch) -> str:
-    """What the flows would publish: the failure table and state message (built by the
+    """What the flows would publish: the failure tables and state message (built by the
     functions the flows call), the mismatch table and the report summary."""
     failures = queries.list_failures(engine)
-    captured = artifacts.failure_table(failures, failures, load_settings().timezone)
+    timezone = load_settings().timezone
+    captured = [failure_tables.failure_table(failures, failures, timezone),
+                failure_tables.open_failures_table(failures, timezone)]  # fmt: skip
     message = orchestration.failure_summary(failures)
     table = mismatch.mismatch_table(mismatch.find_in_store(engine, now=now))
     built = report.build_report(engine, parse_period("2023-10-01..2024-03-31"), now=now)

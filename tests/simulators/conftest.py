@@ -114,7 +114,7 @@ class Tracking:
 
     def post(self, operation: str, **fields) -> requests.Response:
         return requests.post(
-            self.sim.tracking_url,
+            self.sim.tracking_endpoint,
             data=soap_body(TDNV, operation, **fields),
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "text/xml"},
             timeout=10,

@@ -28,16 +28,20 @@ def test_the_cli_serves_until_ctrl_c() -> None:
             if "Ctrl-C stops" in line:
                 break
         output = "".join(lines)
-        ioffice = re.search(r"iOffice REST  (http://127\.0\.0\.1:\d+)", output)
-        assert ioffice, output
-        login = re.search(r"login (\S+) / (\S+)", output)
+        # Every line is a shell comment or an export, so the output pastes whole.
+        assert all(line.startswith(("# ", "export BRIDGE_")) for line in lines), output
+        exported = dict(re.findall(r"^export (BRIDGE_\w+)=(\S+)$", output, re.MULTILINE))
+        ioffice = exported["BRIDGE_IOFFICE__BASE_URL"]
         answer = requests.post(
-            f"{ioffice[1]}/qlvb/api/login",
-            json={"username": login[1], "password": login[2]},
+            f"{ioffice}/qlvb/api/login",
+            json={
+                "username": exported["BRIDGE_IOFFICE__USERNAME"],
+                "password": exported["BRIDGE_IOFFICE__PASSWORD"],
+            },
             timeout=5,
         )
         assert answer.json()["status"]["code"] == "0"
-        faults = requests.get(f"{ioffice[1]}/admin/faults", timeout=5).json()
+        faults = requests.get(f"{ioffice}/admin/faults", timeout=5).json()
         assert faults["tracking"]["soap_fault"]["next"] == 1
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0

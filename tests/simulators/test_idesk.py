@@ -16,7 +16,7 @@ from tests.simulators.test_tracking import STRICT, WSDL_DIR, schema_of
 
 def call(sim, operation: str, auth=None, **fields) -> requests.Response:
     return requests.post(
-        sim.idesk_url,
+        sim.idesk_endpoint,
         data=soap_body(IDESK, operation, **fields),
         auth=auth or HTTPBasicAuth(*sim.idesk_credentials),
         headers={"Content-Type": "text/xml"},
@@ -82,7 +82,7 @@ def test_a_zeep_client_built_from_the_file_calls_idesk(sim) -> None:
     client = zeep.Client(
         str(WSDL_DIR / "idesk.wsdl"), settings=STRICT, transport=Transport(session=session)
     )
-    service = client.create_service("{urn:idesk:vanban:1.0}VanBanBinding", sim.idesk_url)
+    service = client.create_service("{urn:idesk:vanban:1.0}VanBanBinding", sim.idesk_endpoint)
     page = service.ListChangedDocuments(PageSize=3)
     assert len(page.Document) == 3
     assert service.GetDocument(Id=page.Document[0].Id).Id == page.Document[0].Id

@@ -57,7 +57,7 @@ def test_a_zeep_client_built_from_the_file_calls_the_simulator(sim) -> None:
     client = zeep.Client(
         str(WSDL_DIR / "tracking.wsdl"), settings=STRICT, transport=Transport(session=session)
     )
-    service = client.create_service("{urn:tdnv:nhiemvu:1.0}NhiemVuBinding", sim.tracking_url)
+    service = client.create_service("{urn:tdnv:nhiemvu:1.0}NhiemVuBinding", sim.tracking_endpoint)
     page = service.ListChangedTasks(PageSize=5)
     assert len(page.Task) == 5 and page.NextCursor
     task = service.GetTask(TaskId=page.Task[0].TaskId)
@@ -78,9 +78,9 @@ def test_the_soap_endpoint_wants_an_lgsp_bearer_token(sim) -> None:
 
 
 def test_the_wsdl_is_served_with_this_servers_address(sim) -> None:
-    answer = requests.get(f"{sim.tracking_url}?wsdl")
+    answer = requests.get(f"{sim.tracking_endpoint}?wsdl")
     assert answer.status_code == 200
-    assert f'location="{sim.tracking_url}"' in answer.text
+    assert f'location="{sim.tracking_endpoint}"' in answer.text
 
 
 def test_a_full_listing_matches_the_ground_truth_and_validates_against_the_wsdl(sim) -> None:
@@ -201,7 +201,7 @@ def test_xml_with_a_doctype_is_refused_unparsed(sim) -> None:
         b"</soap:Body></soap:Envelope>"
     )
     answer = requests.post(
-        sim.tracking_url, data=bomb,
+        sim.tracking_endpoint, data=bomb,
         headers={"Authorization": f"Bearer {tracking.token}", "Content-Type": "text/xml"},
     )  # fmt: skip
     code, _ = fault_of(answer)

@@ -10,6 +10,7 @@ from sqlalchemy import select, text, update
 
 from schemas import OutboxState
 from store import database, queries
+from store import outbox as outbox_store
 from store.queries import OutboxItem
 from store.tables import outbox
 from tests.store.factories import NOW
@@ -180,3 +181,50 @@ def test_concurrent_claimers_never_claim_the_same_row(postgres_url):
     assert len(set(everything)) == total, "a row was claimed twice"
     assert sum(1 for ids in claims.values() if ids) >= 2, "only one worker ever got rows"
     engine.dispose()
+
+
+def _for(system: str, n: int) -> list[OutboxItem]:
+    return [
+        OutboxItem(f"{system}:{i}", system, "report_progress", f"R-{i}", {"task_id": f"R-{i}"})
+        for i in range(n)
+    ]
+
+
+def test_a_failed_row_waits_out_its_back_off_and_claims_are_per_system(engine):
+    queries.enqueue_outbox(engine, _for("tracking", 2) + _for("ioffice", 2), NOW)
+    first, second = queries.claim_outbox(engine, "w1", NOW, target_system="tracking")
+    assert {first.target_system, second.target_system} == {"tracking"}
+    state = queries.mark_outbox_failed(
+        engine, first.id, "w1", "HTTP 503 from tracking", NOW,
+        max_attempts=5, retry_in=timedelta(minutes=4),
+    )  # fmt: skip
+    assert state is OutboxState.PENDING
+    assert outbox_store.due_counts(engine, NOW) == {"ioffice": 2}
+    assert outbox_store.systems_with_work(engine, NOW) == ["ioffice", "tracking"]  # one in flight
+    assert queries.mark_outbox_done(engine, second.id, "w1", NOW)
+    assert outbox_store.systems_with_work(engine, NOW) == ["ioffice"]
+
+    # Not due a second before its back-off ends, due at that instant; no other system's rows.
+    early = NOW + timedelta(minutes=4) - timedelta(seconds=1)
+    assert queries.claim_outbox(engine, "w2", early, target_system="tracking") == []
+    due = NOW + timedelta(minutes=4)
+    assert outbox_store.due_counts(engine, due) == {"ioffice": 2, "tracking": 1}
+    (again,) = queries.claim_outbox(engine, "w2", due, target_system="tracking")
+    assert (again.id, again.attempts) == (first.id, 2)
+    ioffice = queries.claim_outbox(engine, "w2", NOW, target_system="ioffice")
+    assert [row.target_system for row in ioffice] == ["ioffice", "ioffice"]
+
+
+def test_released_claims_are_due_again_without_counting_an_attempt(engine):
+    queries.enqueue_outbox(engine, _for("tracking", 3), NOW)
+    rows = queries.claim_outbox(engine, "w1", NOW, target_system="tracking")
+    ids = [row.id for row in rows]
+    # Another worker's release of rows it does not hold changes nothing.
+    assert outbox_store.release_claims(engine, ids[1:], "w2", NOW) == 0
+    assert outbox_store.release_claims(engine, ids[1:], "w1", NOW) == 2
+    assert [_state(engine, row_id) for row_id in ids] == [
+        ("in_flight", 1, None), ("pending", 0, None), ("pending", 0, None),
+    ]  # fmt: skip
+    assert queries.renew_claims(engine, ids, "w1") == {ids[0]}
+    again = queries.claim_outbox(engine, "w3", NOW)
+    assert [(row.id, row.attempts) for row in again] == [(ids[1], 1), (ids[2], 1)]

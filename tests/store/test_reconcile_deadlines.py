@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bridge.settings import load_settings
 from pipelines import reconcile
 from pipelines.sync import Catalog
-from reports import artifacts
+from reports import artifacts, failure_tables
 from schemas import DocumentKey
 from store import operations, queries
 from store.queries import Page
@@ -95,7 +95,10 @@ def test_a_deadline_past_the_calendar_data_fails_alone_and_heals_once_the_year_i
     # `bridge failures` and the flows show it, with a retry that fits it.
     [failure] = [f for f in queries.list_failures(engine) if "calendar" in f.where]
     assert failure.where == "tracking/calendar NV-2"
-    assert "tệp lịch" in artifacts.retry_command(failure)
+    assert failure_tables.reason_vi(failure) == (
+        "Chưa có lịch ngày làm việc năm 2028: thêm tệp lịch 2028.toml"
+    )
+    assert failure_tables.retry_command(failure) == f"bridge failures --retry {failure.tag}"
 
     # A second run counts the same failure again instead of opening another.
     reconcile.reconcile(engine, NOW + timedelta(hours=1))

@@ -95,6 +95,7 @@ def test_a_reply_and_then_its_source_that_become_secret_leave_nothing_behind(eng
 
     # Its task now shows the secret answer as a failure naming the task only, nothing pushed.
     again = reconcile.reconcile(engine, NOW)
+    assert again.full and again.scope_reason == "records deleted"  # no mark shows a deletion
     assert (again.secret_answers, again.completions_queued, again.warnings_queued) == (1, 0, 0)
     (failure,) = [f for f in queries.list_failures(engine) if f.kind == "secret_answer"]
     assert failure.where == "tracking task NV2024-0000042"

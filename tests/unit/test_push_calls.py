@@ -12,7 +12,7 @@ from connectors.tracking import TrackingConnector
 from pipelines.push_calls import PayloadError, build_call
 from store.queries import ClaimedRow
 
-TRACKING = TrackingConnector("http://127.0.0.1:9/tdnv/services/NhiemVuService")
+TRACKING = TrackingConnector("http://127.0.0.1:9")
 IOFFICE = IOfficeConnector("http://127.0.0.1:9", "bridge", "not-a-real-password")
 
 

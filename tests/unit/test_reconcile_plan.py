@@ -103,3 +103,46 @@ def test_two_sources_with_the_same_key_are_reported_not_guessed() -> None:
     assert result.links == []
     assert result.outbox == []
     assert "2 source documents" in result.ambiguous[0]
+
+
+# --- what an incremental run reads (reconcile_scope.py) -------------------------------------
+
+
+def test_items_that_match_share_a_token_whatever_the_typing():
+    from dataclasses import replace
+
+    from pipelines.reconcile_scope import doc_tokens, task_tokens
+
+    source = incoming(1, "07", "QĐ-UBND", date(2024, 2, 5))
+    typed = TaskRow(9, "T-9", f"{ORGAN},2024/02/05,7/qd-ubnd", None, "not_started", None)
+    assert doc_tokens(source) & task_tokens(typed)  # leading zero, case, D for Đ
+    quoting = replace(
+        outgoing(2, source, local(2024, 2, 8, 15)), response_for_source_id=None,
+        abstract="V/v phúc đáp văn bản số 7/QD-UBND ngày 05/02/2024",
+    )  # fmt: skip
+    assert doc_tokens(source) & doc_tokens(quoting)
+    other = incoming(3, "08", "QĐ-UBND", date(2024, 2, 5))
+    assert not doc_tokens(other) & doc_tokens(quoting)
+    assert not doc_tokens(other) & task_tokens(typed)
+
+
+def test_time_alone_reads_the_deadlines_it_crossed():
+    from pipelines.reconcile_scope import deadline_spans
+
+    # Within a day: only the deadlines passed since the last run, from its time inclusive.
+    last, now = local(2024, 2, 27, 9), local(2024, 2, 27, 13)
+    assert deadline_spans(last, now) == [(last, now, False)]
+    # Tuesday → Wednesday: whole-day deadlines of Tuesday ended; the at-risk window (one
+    # working day) opened on Thursday's deadlines, which Tuesday's did not reach.
+    spans = deadline_spans(last, local(2024, 2, 28, 8))
+    whole_days = [(start, end) for start, end, whole in spans if whole]
+    assert len(whole_days) == 1
+    start, end = whole_days[0]
+    assert start < local(2024, 2, 27, 0, 0) and local(2024, 2, 27, 23, 59) < end
+    assert end < local(2024, 2, 28, 0, 0)
+    window = [(s, e) for s, e, whole in spans[1:] if not whole]
+    assert len(window) == 1
+    start, end = window[0]
+    assert start < local(2024, 2, 29, 17) <= end  # Thursday's: at risk on Wednesday
+    assert not start <= local(2024, 2, 28, 17) <= end  # at risk already on Tuesday
+    assert not start <= local(2024, 3, 1, 17) <= end  # Friday's: not yet
