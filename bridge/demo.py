@@ -5,8 +5,8 @@ registry knows (iOffice, iDesk: a split world, docs/simulators.md) and the track
 holding the tasks of both; runs the ``sync-system`` Prefect flow of each (sync → reconcile →
 push) every six simulated hours through ten simulated days, and prints what was synced, which
 late marks were prevented and what failed. The flows run against Prefect's ephemeral API (no
-server to start); they read their settings from the environment, which the demo points at the
-simulators and the store.
+server to start, its database in var/demo-prefect, flow-run heartbeats off); they read their
+settings from the environment, which the demo points at the simulators and the store.
 The store is the embedded SQLite default, in its own file (var/demo.db) made fresh each time:
 the simulated world restarts at the same moment on every run, and yesterday's cursors would
 not fit it.
