@@ -320,15 +320,20 @@ class HttpClient:
         record: str | None = None,
         idempotency_key: str | None = None,
         safe_to_retry: bool = False,
+        stated_refusals: frozenset[int] = frozenset(),
         **kwargs: object,
     ) -> object:
-        """Like ``request``, returning the decoded JSON body. A truncated body is retried too."""
+        """Like ``request``, returning the decoded JSON body. A truncated body is retried too.
+
+        ``stated_refusals``: HTTP statuses whose body is the system's own envelope stating why
+        it refused (iOffice answers 409 with its status code): decoded and returned for the
+        connector to read the code from, instead of an error that says only the status."""
 
         def decode(response: requests.Response) -> object:
             return self.decode_json(response, operation=operation, record=record)
 
         safe = safe_to_retry or idempotency_key is not None
-        return self._call(method, path, operation, record, safe, decode, kwargs)
+        return self._call(method, path, operation, record, safe, decode, kwargs, stated_refusals)
 
     def _call(
         self,
@@ -339,6 +344,7 @@ class HttpClient:
         safe_to_retry: bool,
         read: Callable[[requests.Response], T],
         kwargs: dict,
+        stated_refusals: frozenset[int] = frozenset(),
     ) -> T:
         method = method.upper()
         retry_allowed = method in READ_METHODS or safe_to_retry
@@ -346,7 +352,8 @@ class HttpClient:
 
         def attempt() -> T:
             response = self.send_once(method, url, operation=operation, record=record, **kwargs)
-            classify_response(response, system=self.system, operation=operation, record=record)
+            if response.status_code not in stated_refusals:
+                classify_response(response, system=self.system, operation=operation, record=record)
             return read(response)
 
         return call_with_retries(attempt, policy=self.policy, retry_allowed=retry_allowed)

@@ -270,6 +270,9 @@ class IOfficeConnector:
             operation="set processing deadline",
             record=str(document_id),
             idempotency_key=idempotency_key,
+            # A document that has a deadline already is refused with 409 and DEADLINE_EXISTS in
+            # the envelope: push needs that code to settle the row as done by someone else.
+            stated_refusals=frozenset({409}),
             json={"hanXuLy": deadline.isoformat(), "idempotencyKey": idempotency_key},
         )
 

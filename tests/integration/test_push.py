@@ -157,3 +157,23 @@ def test_dry_run_describes_in_vietnamese_and_sends_nothing(sim, engine):
     assert lines[0].startswith("#1 [Theo dõi nhiệm vụ]")
     assert _ledger(sim, item.idempotency_key) == []
     assert _row(engine, item.idempotency_key).state == "pending"
+
+
+def test_a_deadline_someone_set_first_is_done_not_dead(sim, engine, connectors):
+    # iOffice refuses with HTTP 409 and DEADLINE_EXISTS in its envelope: the deadline is there
+    # already (set by a person or an earlier run), so the row is settled, never a failure.
+    document = next(
+        d for d in sim.ground_truth("documents")
+        if d["processing_deadline"] and not d["secrecy"]
+    )  # fmt: skip
+    item = OutboxItem(
+        idempotency_key=f"deadline-exists:{document['id']}",
+        target_system="ioffice",
+        operation="set_processing_deadline",
+        target_id=str(document["id"]),
+        payload={"document_id": document["id"], "deadline": "2024-03-15"},
+    )
+    queries.enqueue_outbox(engine, [item], datetime.now(UTC))
+    counts = push.push_due(engine, connectors, max_attempts=3)
+    assert (counts.done, counts.dead) == (1, 0)
+    assert _row(engine, item.idempotency_key).state == "done"
