@@ -55,7 +55,9 @@ def ingest_jobs(full: ReplayServer, quarter: ReplayServer, index: dict, quarter_
         suite.Job("dlt_merge", "dlt_merge", full.url, page_size, rest),
         suite.Job("bridge_rest", "bridge_rest", full.url, page_size, rest),
         suite.Job("floor_soap", "floor_soap", full.soap_address, page_size, soap),
-        suite.Job("bridge_soap", "bridge_soap", full.soap_address, page_size, soap),
+        # The bridge is given the service root, as in its settings; the floor posts to the
+        # endpoint itself.
+        suite.Job("bridge_soap", "bridge_soap", full.url, page_size, soap),
         suite.Job("bridge_rest_quarter", "bridge_rest", quarter.url, page_size, small),
     ]
 

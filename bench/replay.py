@@ -30,9 +30,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from connectors.soap import service_path
+
 REST_LOGIN = "/qlvb/api/login"
 REST_LISTING = "/qlvb/api/van-ban-den/thay-doi"
-SOAP_PATH = "/idesk"  # any path: the iDesk connector is pointed at <replay>/idesk
+# Where iDesk answers under its root, from the WSDL as the connector finds it.
+SOAP_PATH = service_path("idesk.wsdl")
 SOAP_CURSOR = re.compile(rb"<(?:[\w-]+:)?Cursor>([^<]*)</")
 SOAP_NEXT_CURSOR = re.compile(rb"<(?:[\w-]+:)?NextCursor>[^<]*</(?:[\w-]+:)?NextCursor>")
 SOAP_OPERATION = "ListChangedDocuments"
