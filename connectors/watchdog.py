@@ -13,8 +13,9 @@ from typing import Any
 class Watchdog:
     """One thread for the whole process that runs each watch's action when its deadline
     passes. A thread started per request (``threading.Timer``) cost about 0.1 ms of CPU and a
-    wait for the thread to start on every exchange; here a watch is a heap entry. A watch ended before its deadline is only marked (its action dropped) and leaves the
-    heap when its time comes, or when marked entries outnumber live ones."""
+    wait for the thread to start on every exchange; here a watch is a heap entry. A watch
+    ended before its deadline is only marked (its action dropped) and leaves the heap when its
+    time comes, or when marked entries outnumber live ones."""
 
     def __init__(self) -> None:
         self._wake = threading.Condition(threading.Lock())
