@@ -74,10 +74,14 @@ def live_lines(figure: Figure | None) -> list[str]:
         if floor_rates
         else "no floor"
     )
+    cpu = [
+        1000 * r["push_cpu_s"] / r["pushed"] for r in runs if r.get("push_cpu_s") and r["pushed"]
+    ]
+    cpu_per_row = f", client CPU {_spread(cpu, 'ms/row')}" if cpu else ""
     return [
         f"against the simulators in a process of their own: {first['synced']:,} records "
         f"synced, {first['tasks']:,} tasks (median and spread of {len(runs)} runs)",
-        f"  push: {push}, {first['pushed']:,} rows sent, each read back "
+        f"  push: {push}{cpu_per_row}, {first['pushed']:,} rows sent, each read back "
         f"({sum(r['push_dead'] for r in runs)} dead); floor (two calls per row through the same "
         f"connectors, no bookkeeping) {floor}: {ratio}",
         f"  reconcile of the whole store: {_spread([r['reconcile_s'] for r in runs], 's')}",

@@ -41,6 +41,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from connectors.errors import TLS_FAILED, ContractError, FatalError, RetryableError
+from connectors.watchdog import Watchdog
 
 MB = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
@@ -117,6 +118,9 @@ class DeadlineAdapter(HTTPAdapter):
         }
 
 
+_WATCHDOG = Watchdog()
+
+
 @contextmanager
 def deadline_watch(seconds: float) -> Iterator[None]:
     """While inside, a request of this thread that outlives ``seconds`` has its socket shut
@@ -132,13 +136,12 @@ def deadline_watch(seconds: float) -> Iterator[None]:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+    entry = _WATCHDOG.watch(seconds, expire)
     try:
         yield
     finally:
-        timer.cancel()
+        _WATCHDOG.end(entry)
+        connections.clear()  # pooled again: no late action may shut another request's socket
         _watched.connections = None
 
 

@@ -3,12 +3,12 @@
 Each outbox row carries an idempotency key (written by reconcile). Each system with due rows
 gets its own senders (``push_senders``: a few threads, each with its own connector, within the
 system's time budget); a sender claims a couple of that system's rows at a time (one claimer
-per row, ``queries.claim_outbox``), renews each claim right before its send while a heartbeat
-keeps renewing them (leases judged by the database's clock, so a slow target or a worker whose
-clock is ahead never lets a second worker send the same row), sends each with its key, reads
-the target back to confirm the change is there, and only then marks the row done. A row whose
-answer was lost is simply sent again with the same key: the target applies it once and answers
-"replayed".
+per row, ``queries.claim_outbox``), renews each claim right before its send unless it was
+made less than a third of the lease ago, while a heartbeat keeps renewing them (leases judged
+by the database's clock, so a slow target or a worker whose clock is ahead never lets a second
+worker send the same row), sends each with its key, reads the target back to confirm the
+change is there, and only then marks the row done. A row whose answer was lost is simply sent
+again with the same key: the target applies it once and answers "replayed".
 
 A row that fails for a reason that may pass is not retried on the spot: it waits in the outbox
 for its back-off (``Backoff``: doubling, capped, with jitter) and a later run sends it, so an

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -242,6 +243,7 @@ class Senders:
             if budget.spent():
                 self.out_of_time.add(system)
                 return
+            asked = time.monotonic()
             batch = queries.claim_outbox(
                 self.engine, self.worker, self.now(), limit=self.claim_size, lease=self.lease,
                 target_system=system,
@@ -255,8 +257,12 @@ class Senders:
                         self.out_of_time.add(system)
                     self._hand_back(batch[position:], heartbeat)
                     return
-                # The first row was claimed a moment ago; the others renew right before.
-                if position and not heartbeat.still_holds(row.id):
+                # A claim younger than a third of the lease (time since the claim was asked
+                # for, so at least its age by the database's clock) cannot have been taken
+                # over: only a claim older than the lease can. An older one renews right
+                # before its send.
+                fresh = time.monotonic() - asked < self.lease.total_seconds() / 3
+                if position and not fresh and not heartbeat.still_holds(row.id):
                     log.warning("outbox %d was taken over by another worker; not sent", row.id)
                     self.lost_row(row)
                     continue

@@ -97,6 +97,7 @@ def test_live_job_pushes_every_queued_row_and_reconciles_again(tmp_path) -> None
     assert result["queued"] > 0
     assert result["pushed"] == result["queued"] and result["push_dead"] == 0
     assert result["push_floor_rows"] == result["pushed"]  # the floor calls on the same rows
+    assert result["push_cpu_s"] > 0  # the client's CPU for the push, printed per row
     assert 0 < result["fresh_records"] <= result["fresh_read"]
 
 

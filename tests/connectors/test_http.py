@@ -227,3 +227,19 @@ def test_retry_after_parsing():
     assert parse_retry_after(None) is None
     assert parse_retry_after("not a date") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_the_environment_proxy_settings_apply_to_every_request_of_each_origin(server, monkeypatch):
+    # Sessions read them once per origin (connectors.http._Session): still honoured, per host.
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server.script(*[(200, {}, b"{}")] * 3)
+    proxied = _client(server)
+    proxied.base_url = "http://tracking.example.test"
+    proxied.request_json("GET", "/a", operation="read")
+    proxied.request_json("GET", "/b", operation="read")
+    _client(server).request_json("GET", "/c", operation="read")  # NO_PROXY: straight there
+    paths = [path for _, path, _ in server.requests]
+    assert paths == ["http://tracking.example.test/a", "http://tracking.example.test/b", "/c"]
