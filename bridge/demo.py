@@ -52,8 +52,11 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
         import flows
         from bridge import serve
 
-        # Prefect's own chatter (one line per flow run) would drown what the demo prints.
-        logging.getLogger("prefect").setLevel(logging.WARNING)
+        # Prefect's own chatter (a line per run and per failure, its client's HTTP requests)
+        # would drown what the demo prints: each round's outcome is printed below, read from
+        # the store, and every run's log stays in the demo's Prefect database for the UI.
+        logging.getLogger("prefect").setLevel(logging.CRITICAL)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         serve.ensure_concurrency_limits(DEMO_SYSTEMS, limit=2)
         start = datetime.fromisoformat(sim.now())
         addresses = "   ".join(
