@@ -95,6 +95,13 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
 DEMO_SYSTEMS = tuple(name for name in registry.names() if name in SERVERS)
 
 
+# Prefect server services the demo's in-process runs never need.
+_IDLE_SERVER_SERVICES = (
+    "CANCELLATION_CLEANUP", "EVENT_PERSISTER", "FOREMAN", "LATE_RUNS", "SCHEDULER",
+    "PAUSE_EXPIRATIONS", "REPOSSESSOR", "CLEANUP_RECONCILER", "TRIGGERS",
+)  # fmt: skip
+
+
 def _point_settings_at(sim, url: str, var_dir: Path) -> None:  # type: ignore[no-untyped-def]
     """The flows read their settings like any deployment: from the environment."""
     os.environ["BRIDGE_DATABASE_URL"] = url
@@ -108,6 +115,12 @@ def _point_settings_at(sim, url: str, var_dir: Path) -> None:  # type: ignore[no
                 os.environ[prefix + key.upper()] = value
         else:
             os.environ.pop(prefix + "BASE_URL", None)  # not part of this deployment
+    # The ephemeral server's background services write to its SQLite alongside the API and
+    # hold its lock ("database is locked", 503s on concurrency slots retried seconds later):
+    # the demo's rounds waited on them far longer than they computed. The demo needs only the
+    # API and the task-run recorder (the runs' graphs); nothing schedules, triggers or expires.
+    for service in _IDLE_SERVER_SERVICES:
+        os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
     # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
     # is not enough on a busy 2-core machine (seen in CI).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
