@@ -42,7 +42,7 @@ serve:
 PYTEST_WORKERS ?= 4
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-test: $(STAMP)
+test: $(BENCH_STAMP)
 	$(BIN)/python -m pytest $(XDIST)
 
 # Everything but the slow tests, for the edit-run loop. CI always runs `make test`.
@@ -62,7 +62,9 @@ format: $(STAMP)
 report-pictures: $(STAMP)
 	$(BIN)/python -m reports.pictures docs/img
 
-# The bench extra (dlt, the yardstick) only here, never in the runtime or test install.
+# The bench extra (dlt, the yardstick): installed for `make bench` and `make test` (tests/bench
+# runs the small bench, dlt included, so the comparison is tested), never for `make install` or
+# a server: the bridge itself never imports dlt.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
