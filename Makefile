@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The bench extra (dlt, the yardstick): installed for `make bench` and `make test` (tests/bench
+# runs the small bench, dlt included), never by `make install`: the bridge never imports dlt.
+BENCH_STAMP := $(VENV)/.installed-bench
 
 # Every process we start keeps Prefect's state under var/ and sends nothing home.
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
@@ -21,6 +24,10 @@ endef
 
 $(STAMP): pyproject.toml constraints.txt
 	$(INSTALL)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
+	@touch $@
 
 # Installing is its own step (it needs the package index): run it once on a server, and again
 # when pyproject.toml or constraints.txt change. Starting (`make serve`, the systemd units of
@@ -61,14 +68,6 @@ format: $(STAMP)
 # Needs LibreOffice and pdftoppm (poppler-utils); without them it says so and skips.
 report-pictures: $(STAMP)
 	$(BIN)/python -m reports.pictures docs/img
-
-# The bench extra (dlt, the yardstick): installed for `make bench` and `make test` (tests/bench
-# runs the small bench, dlt included, so the comparison is tested), never for `make install` or
-# a server: the bridge itself never imports dlt.
-BENCH_STAMP := $(VENV)/.installed-bench
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
-	@touch $@
 
 # A few minutes on 2 cores; e.g. BENCH_ARGS="--documents 50000" for the issue's size.
 bench: $(BENCH_STAMP)
