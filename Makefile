@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The bench extra (dlt, the yardstick): installed for `make bench` and `make test` (tests/bench
+# The bench extra (dlt, the yardstick): installed for `make bench` and the tests (tests/bench
 # runs the small bench, dlt included), never by `make install`: the bridge never imports dlt.
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -53,7 +53,7 @@ test: $(BENCH_STAMP)
 	$(BIN)/python -m pytest $(XDIST)
 
 # Everything but the slow tests, for the edit-run loop. CI always runs `make test`.
-test-fast: $(STAMP)
+test-fast: $(BENCH_STAMP)
 	$(BIN)/python -m pytest $(XDIST) -m "not slow"
 
 lint: $(STAMP)
