@@ -172,7 +172,9 @@ def test_two_workers_never_overlap_a_system_send_once_and_survive_a_killed_worke
 
                 # A worker killed in the middle of a sync: the other worker carries on.
                 sim.advance(minutes=90)  # new documents and answers arrive
-                sim.set_faults("ioffice", latency={"rate": 1.0, "ms": 150})
+                # Each answer slow enough that a stream task is seen Running by a 0.5 s poll
+                # through Prefect's task-run recorder (at 150 ms one CI run saw it only ended).
+                sim.set_faults("ioffice", latency={"rate": 1.0, "ms": 1500})
                 doomed = client.create_flow_run_from_deployment(ioffice).id
                 reading = lambda: _running_stream_task(client, doomed)  # noqa: E731
                 wait_for("a stream task of the run to be running", reading, RUN_TIMEOUT_S, logs)
