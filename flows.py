@@ -3,7 +3,8 @@
 
 State lives in our store, not in Prefect (docs/design.md). What Prefect adds is the schedule
 (prefect.yaml, or bridge/serve.py on one machine), the run history, a task per stream and per
-step (so a run page shows its graph and which stream failed), and what every run shows the
+step (so a run page shows its graph and which stream failed: bridge/flow_tasks.py, with how a
+run ends), and what every run shows the
 officials who watch it: the Vietnamese tables of reports/artifacts.py, published here. A run
 that left *new* failures ends Failed, saying how many and where, so a Prefect automation can
 tell someone; failures known before the run are listed again but do not fail every run after.
@@ -16,27 +17,21 @@ system (``concurrency(<system>, occupy=1, strict=True)``); bridge/serve.py creat
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.concurrency.sync import concurrency
-from prefect.exceptions import FailedRun
-from prefect.logging.loggers import flow_run_logger
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.states import Completed, Failed, State
-from prefect.utilities.annotations import quote
 
+from bridge.flow_tasks import HOOKS, TASKS, limit, new_run, publish, publish_open, refused, verdict
 from bridge.settings import load_settings
 from connectors import registry
 from pipelines import failure_retry as retry
 from pipelines import orchestration as orch
 from pipelines import orchestration_checks as checks
+from pipelines import orchestration_resync as resyncs
 from reports import artifacts as tables
 from reports import failure_tables
 from reports.artifacts import MAX_ROWS, SYSTEM_LABELS
@@ -49,148 +44,8 @@ StreamName = Literal[registry.stream_names()]  # type: ignore[valid-type]
 ReportSchedule = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly"]
 RetryWhich = Literal["all", "system", "ids", "time_range"]
 
-# --- tasks: one per stream and per step; state is in the store, so nothing is cached ---------
 
-_TASK = {"cache_policy": NO_CACHE, "log_prints": False}
-
-
-def _reading(step: Callable[..., Any]) -> Callable[..., Any]:
-    """A step that reads a system, as a task: a system down or refusing ends the task Failed
-    with its one-line reason instead of a logged traceback; the flow still gets the error."""
-    from connectors.errors import ConnectorError
-
-    @functools.wraps(step)
-    def reading(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return step(*args, **kwargs)
-        except ConnectorError as exc:
-            return Failed(message=str(exc)[:500], data=exc)
-
-    return reading
-
-
-sync_stream = task(_reading(orch.sync_stream), name="sync-stream",
-                   task_run_name="sync-{system}-{stream}", **_TASK)  # fmt: skip
-resync_stream = task(_reading(orch.resync_stream), name="resync-stream",
-                     task_run_name="resync-{system}-{stream}", **_TASK)  # fmt: skip
-reread_rejects = task(_reading(orch.reread_rejects), name="reread-rejects",
-                      task_run_name="reread-rejects-{system}", **_TASK)  # fmt: skip
-
-
-def _raising(reading_task: Any) -> Callable[..., Any]:
-    """Call a reading task; its Failed state's error raised again for the run to handle."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return reading_task(*args, return_state=True, **kwargs).result(raise_on_failure=True)
-
-    return call
-
-
-reconcile = task(orch.reconcile_step, name="reconcile", **_TASK)
-push = task(orch.push_step, name="push", **_TASK)
-
-
-def _leading_quoted(step: Any, count: int) -> Any:
-    """``step`` with its first ``count`` arguments (the run, the connector, the mapping
-    catalog) passed as ``quote``: Prefect walks every argument of a task looking for futures,
-    and walking the settings and the catalog cost more than a small run's own work."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return step(*(quote(a) if i < count else a for i, a in enumerate(args)), **kwargs)
-
-    return call
-
-
-TASKS = orch.Steps(
-    sync_stream=_leading_quoted(_raising(sync_stream), 3),
-    resync_stream=_leading_quoted(_raising(resync_stream), 3),
-    reread_rejects=_leading_quoted(_raising(reread_rejects), 3),
-    reconcile=_leading_quoted(reconcile, 1), push=_leading_quoted(push, 1),
-)  # fmt: skip
-
-
-@task(name="publish", task_run_name="publish-{key}", **_TASK)
-def publish(key: str, rows: list[dict], description: str) -> None:
-    """A Vietnamese table artifact (an empty table still says what it is)."""
-    create_table_artifact(rows, key=key, description=description)
-
-
-def _limit(names: Sequence[str], timeout_s: float | None = None) -> Any:
-    return concurrency(list(names), occupy=1, strict=True, timeout_seconds=timeout_s)
-
-
-def _run(settings, engine) -> orch.Run:  # type: ignore[no-untyped-def]
-    return orch.Run(settings, engine, get_run_logger(), _limit)
-
-
-def _publish_open(failures: Sequence[Any], tz: str) -> None:
-    """Refresh the standing table of every open failure (key ``open-failures``)."""
-    rows, description = failure_tables.open_failures_table(failures, tz)
-    publish(failure_tables.ARTIFACT_KEY, rows, description)
-
-
-def _verdict(outcome: orch.Verdict, tz: str, flow_name: str, result: dict[str, Any]) -> State:
-    """Publish the failures the run met (their technical reasons to the log) and every open
-    one; Completed with ``result``, or Failed naming the new ones."""
-    if outcome.met:
-        fresh = {f.tag for f in outcome.new}
-        for f in outcome.met:
-            level = get_run_logger().warning if f.tag in fresh else get_run_logger().info
-            level("failure %s %s (%dx): %s", f.tag, f.where, f.count, f.reason)
-        rows, description = failure_tables.failure_table(outcome.met, outcome.new, tz)
-        publish(f"{flow_name}-failures", rows, description)
-    _publish_open(outcome.open, tz)
-    if outcome.new:
-        # A message only: Prefect reads a Failed state's data as the exception that failed it.
-        return Failed(message=orch.failure_summary(outcome.new))
-    return Completed(message=f"{flow_name}: no new failures", data=result)
-
-
-def _refused(exc: BaseException) -> State:
-    """An expected failure (a system down or refusing, a request that cannot be met): the run
-    ends Failed with the one-line reason and no traceback. Anything else is a bug and raises."""
-    from connectors.errors import ConnectorError
-
-    if not isinstance(exc, ConnectorError | ValueError):
-        raise exc
-    get_run_logger().error("%s", exc)
-    return Failed(message=str(exc)[:500])
-
-
-def _log_outcome(flow_: Any, flow_run: Any, state: State) -> None:
-    """on_completion / on_failure hook: one line for whoever reads the worker's log."""
-    logger = flow_run_logger(flow_run, flow_)
-    level = logger.error if state.is_failed() else logger.info
-    level("%s ended %s: %s", flow_run.name, state.name, state.message)
-
-
-_HOOKS: dict[str, list[Callable]] = {"on_completion": [_log_outcome], "on_failure": [_log_outcome]}
-
-
-class _NoTracebackForAFailedState(logging.Filter):
-    """A served run is executed by Prefect's engine process, which asks for the run's result at
-    the end and logs "Engine execution exited with unexpected exception" with a traceback for
-    any Failed state, even one a flow returned on purpose with its reason (``FailedRun``). That
-    line is dropped; a flow that raised (a bug) keeps its traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = str(record.msg)
-        if not text.startswith("Engine execution exited with unexpected exception"):
-            return True
-        error = record.exc_info[1] if record.exc_info else None
-        # connectors/redaction.py folds the traceback into the message (its last line names
-        # the exception) and clears exc_info, so both forms are read.
-        last = text.rstrip().rsplit("\n", 1)[-1]
-        return not (isinstance(error, FailedRun) or last.startswith(_FAILED_RUN))
-
-
-_FAILED_RUN = f"{FailedRun.__module__}.{FailedRun.__qualname__}:"
-
-
-logging.getLogger("prefect.flow_runs").addFilter(_NoTracebackForAFailedState())
-
-
-@flow(name="sync-system", flow_run_name="sync-{system}", **_HOOKS)
+@flow(name="sync-system", flow_run_name="sync-{system}", **HOOKS)
 def sync_system(system: SystemName, now: datetime | None = None) -> State:
     """Read what changed in one system, link tasks to their documents, then push the outbox.
 
@@ -207,16 +62,16 @@ def sync_system(system: SystemName, now: datetime | None = None) -> State:
     tz, label = settings.timezone, SYSTEM_LABELS[system]
     with operations.opened(settings.effective_database_url) as engine:
         try:
-            out = orch.sync_run(_run(settings, engine), system, orch.aware(now, tz), steps=TASKS)
+            out = orch.sync_run(new_run(settings, engine), system, orch.aware(now, tz), steps=TASKS)
         except ValueError as exc:  # not configured, no mapping: said before reading anything
-            return _refused(exc)
+            return refused(exc)
         if out.error is not None:
             note = tables.error_note(out.error)
             rows = [tables.stream_row(system, s, c, note if s == out.failed_stream else "")
                     for s, c in out.streams.items()]  # fmt: skip
             publish(f"sync-{system}", rows, f"Đồng bộ {label}: lỗi")
-            _verdict(out, tz, "sync", {})
-            return _refused(out.error)
+            verdict(out, tz, "sync", {})
+            return refused(out.error)
         rows = [tables.stream_row(system, s, c, tables.healed_note(out.healed.get(s)))
                 for s, c in out.streams.items()] + [tables.push_row(out.pushed)]  # fmt: skip
         report = out.reconciled
@@ -226,10 +81,10 @@ def sync_system(system: SystemName, now: datetime | None = None) -> State:
             f"có văn bản trả lời: {report.linked_response}; chưa rõ văn bản trả lời: "
             f"{len(report.ambiguous)}.",
         )  # fmt: skip
-        return _verdict(out, tz, "sync", out.result())
+        return verdict(out, tz, "sync", out.result())
 
 
-@flow(name="push-updates", **_HOOKS)
+@flow(name="push-updates", **HOOKS)
 def push_updates(dry_run: bool = False) -> State:
     """Send the outbox to the other systems: completions, progress, extensions, deadlines.
 
@@ -241,7 +96,7 @@ def push_updates(dry_run: bool = False) -> State:
     """
     settings = load_settings()
     with operations.opened(settings.effective_database_url) as engine:
-        out = orch.push_run(_run(settings, engine), dry_run=dry_run, steps=TASKS)
+        out = orch.push_run(new_run(settings, engine), dry_run=dry_run, steps=TASKS)
         if dry_run:
             body = "\n".join(f"- {line}" for line in out.due[:MAX_ROWS])
             create_markdown_artifact(
@@ -252,21 +107,21 @@ def push_updates(dry_run: bool = False) -> State:
             )
             return Completed(message=f"dry run: {len(out.due)} update(s) due", data=out.due)
         publish("push", [tables.push_row(out.pushed)], "Gửi cập nhật sang các hệ thống.")
-        return _verdict(out, settings.timezone, "push", asdict(out.pushed))
+        return verdict(out, settings.timezone, "push", asdict(out.pushed))
 
 
 def _resync_run_name() -> str:
-    """The run's name says what it was asked to read (orchestration.resync_name)."""
+    """The run's name says what it was asked to read (orchestration_resync.resync_name)."""
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    return orch.resync_name(
+    return resyncs.resync_name(
         p.get("system", "?"), p.get("streams"), p.get("since"), p.get("until"),
         p.get("source_ids"), bool(p.get("dry_run")),
     )  # fmt: skip
 
 
-@flow(name="resync", flow_run_name=_resync_run_name, **_HOOKS)
+@flow(name="resync", flow_run_name=_resync_run_name, **HOOKS)
 def resync(
     system: SystemName,
     streams: list[StreamName] = (),  # type: ignore[assignment]  # a list, not None: no toggle
@@ -294,26 +149,26 @@ def resync(
     ids = [i.strip() for i in source_ids or [] if i.strip()] or None
     with operations.opened(settings.effective_database_url) as engine:
         try:
-            start, stop = orch.local_days(since, until, tz)
-            out = orch.resync_run(_run(settings, engine), system, list(streams), since=start,
+            start, stop = resyncs.local_days(since, until, tz)
+            out = resyncs.resync_run(new_run(settings, engine), system, list(streams), since=start,
                                   until=stop, ids=ids, dry_run=dry_run, steps=TASKS)  # fmt: skip
         except ValueError as exc:  # a request that cannot be met: said before reading anything
-            return _refused(exc)
+            return refused(exc)
         if out.error is not None:
             note = tables.error_note(out.error)
             rows = [tables.stream_row(system, s, c, note if s == out.failed_stream else "")
                     for s, c in out.streams.items()]  # fmt: skip
             publish(f"resync-{system}", rows, f"Đọc lại {label}: lỗi")
-            _verdict(out, tz, "resync", {})
-            return _refused(out.error)
+            verdict(out, tz, "resync", {})
+            return refused(out.error)
         what = f"các bản ghi {', '.join(ids)}" if ids else tables.range_label(start, stop, tz)
         note = "Chạy thử: không ghi gì vào kho." if dry_run else "Con trỏ đồng bộ không đổi."
         rows = [tables.stream_row(system, s, c) for s, c in out.streams.items()]
         publish(f"resync-{system}", rows, f"Đọc lại {label}: {what}. {note}")
-        return _verdict(out, tz, "resync", {s: asdict(c) for s, c in out.streams.items()})
+        return verdict(out, tz, "resync", {s: asdict(c) for s, c in out.streams.items()})
 
 
-@flow(name="retry-failures", **_HOOKS)
+@flow(name="retry-failures", **HOOKS)
 def retry_failures(
     which: RetryWhich = "all",
     system: SystemName | None = None,
@@ -339,17 +194,17 @@ def retry_failures(
     tz = settings.timezone
     choice = retry.Choice.from_form(which, system, ids, since, until)
     with operations.opened(settings.effective_database_url) as engine:
-        out = retry.retry_run(_run(settings, engine), choice)
+        out = retry.retry_run(new_run(settings, engine), choice)
     rows, description = failure_tables.retry_table(out.retried, tz)
     publish("retry-failures", rows, description)
-    _publish_open(out.open, tz)
+    publish_open(out.open, tz)
     result = out.counts()
     if out.still_open:
         return Failed(message=out.summary(), data=result)
     return Completed(message=out.summary(), data=result)
 
 
-@flow(name="deadline-watch", **_HOOKS)
+@flow(name="deadline-watch", **HOOKS)
 def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> State:
     """Derive statuses again, push what is due, and list the tasks at risk and overdue.
 
@@ -361,7 +216,7 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
     settings = load_settings()
     tz = settings.timezone
     with operations.opened(settings.effective_database_url) as engine:
-        out = orch.deadline_watch_run(_run(settings, engine), orch.aware(now, tz),
+        out = orch.deadline_watch_run(new_run(settings, engine), orch.aware(now, tz),
                                       skip_days_off=skip_days_off, steps=TASKS)  # fmt: skip
         if out.day_off:
             get_run_logger().info("%s is not a working day: nothing to watch", out.moment)
@@ -390,7 +245,7 @@ def deadline_watch(now: datetime | None = None, skip_days_off: bool = False) -> 
         )
         result = {"at_risk": at_risk, "overdue": overdue, "review_due": len(review),
                   "push": asdict(out.pushed)}  # fmt: skip
-        return _verdict(out, tz, "deadline-watch", result)
+        return verdict(out, tz, "deadline-watch", result)
 
 
 def _milestone_days() -> int:
@@ -399,7 +254,7 @@ def _milestone_days() -> int:
     return due.active_policy().milestone_working_days
 
 
-@flow(name="periodic-report", flow_run_name="report-{schedule}", **_HOOKS)
+@flow(name="periodic-report", flow_run_name="report-{schedule}", **HOOKS)
 def periodic_report(
     period: str | None = None, schedule: ReportSchedule = "monthly", unit: str | None = None
 ) -> State:
@@ -438,10 +293,10 @@ def periodic_report(
     )
 
 
-@flow(name="health-check", **_HOOKS)
+@flow(name="health-check", **HOOKS)
 def health_check() -> State:
     """Connect to each configured system and to the store; Failed if any of them is down."""
-    health = checks.health_run(load_settings(), _limit)
+    health = checks.health_run(load_settings(), limit)
     down = health.down
     publish(
         "health-check", tables.health_rows(health.results),

@@ -130,7 +130,7 @@ def _moments(since: str | None, until: str | None, timezone: str):  # type: igno
     a time without an offset is local."""
     from datetime import date, datetime
 
-    from pipelines import orchestration
+    from pipelines import orchestration, orchestration_resync
 
     def parse(value: str | None):  # type: ignore[no-untyped-def]
         if not value:
@@ -145,7 +145,7 @@ def _moments(since: str | None, until: str | None, timezone: str):  # type: igno
     first, last = parse(since), parse(until)
     days = [v if not isinstance(v, datetime) else None for v in (first, last)]
     try:
-        start, stop = orchestration.local_days(days[0], days[1], timezone)
+        start, stop = orchestration_resync.local_days(days[0], days[1], timezone)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if isinstance(first, datetime):
@@ -157,7 +157,7 @@ def _moments(since: str | None, until: str | None, timezone: str):  # type: igno
 
 def run_resync(args: argparse.Namespace) -> int:
     from bridge.settings import load_settings
-    from pipelines import orchestration
+    from pipelines import orchestration, orchestration_resync
     from store import database, operations
 
     if args.ids and (args.since or args.until):
@@ -166,11 +166,11 @@ def run_resync(args: argparse.Namespace) -> int:
     since, until = _moments(args.since, args.until, settings.timezone)
     ids = [i.strip() for i in args.ids.split(",") if i.strip()] if args.ids else None
     try:
-        streams = orchestration.check_streams(args.system, args.stream)
+        streams = orchestration_resync.check_streams(args.system, args.stream)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     # Named as asked, like the flow's run: the days or times as typed.
-    name = orchestration.resync_name(
+    name = orchestration_resync.resync_name(
         args.system, args.stream, args.since, args.until, ids, dry_run=args.dry_run
     )
     print(f"{name}: reading {', '.join(streams)} of {args.system}"
@@ -178,7 +178,7 @@ def run_resync(args: argparse.Namespace) -> int:
     if args.dry_run:
         database.require_schema(settings.effective_database_url)
     with operations.opened(settings.effective_database_url, migrate=not args.dry_run) as engine:
-        out = orchestration.resync_run(
+        out = orchestration_resync.resync_run(
             orchestration.Run(settings, engine, _LOG), args.system, streams, since=since,
             until=until, ids=ids, dry_run=args.dry_run, steps_progress=_progress,
         )  # fmt: skip

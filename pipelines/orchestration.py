@@ -5,7 +5,7 @@ records rejected earlier (a record corrupted on the way heals in the same run), 
 (links, derived statuses, computed deadlines, at-risk warnings, the outbox) and pushes the
 outbox; its **verdict** is the counts and the failures the run met, the new ones apart. A
 **resync** reads a range or some records again without moving the cursor (or only compares:
-dry run). A **push** sends the due outbox rows under a run record of its own. The **deadline
+dry run; pipelines/orchestration_resync.py). A **push** sends the due outbox rows under a run record of its own. The **deadline
 watch** reconciles, pushes and lists what is at risk, overdue, unreadable or at its review
 milestone. The report and the health check are in pipelines/orchestration_checks.py.
 
@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,60 +61,6 @@ def aware(moment: datetime | None, timezone: str) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=ZoneInfo(timezone))
-
-
-def local_days(
-    first: date | None, last: date | None, timezone: str
-) -> tuple[datetime | None, datetime | None]:
-    """A range of whole local days (the resync form's date pickers): from 00:00 of ``first``
-    to 00:00 of the day after ``last``, in ``timezone``, whatever the browser's own zone."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(first, datetime.min.time(), zone) if first else None
-    stop = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone) if last else None
-    if start and stop and stop <= start:
-        raise ValueError(f"until ({last}) is before since ({first})")
-    return start, stop
-
-
-def resync_name(
-    system: str,
-    streams: Sequence[str] | None = None,
-    since: object = None,
-    until: object = None,
-    ids: Sequence[str] | None = None,
-    dry_run: bool = False,
-) -> str:
-    """What a resync was asked to read, as its run's name: ``resync-<system>-<streams>-`` then
-    ``<since>..<until>`` (``start``/``now`` when open) or ``ids-<first ids>``, ``-dry-run``."""
-
-    def day(value: object, empty: str) -> str:
-        if value is None or value == "":
-            return empty
-        if isinstance(value, datetime):
-            return value.isoformat(timespec="minutes")
-        return str(value)
-
-    what = "+".join(streams) if streams else "all"
-    if ids:
-        shown = ",".join(str(i) for i in list(ids)[:3])
-        span = f"ids-{shown}" + (f"+{len(ids) - 3}" if len(ids) > 3 else "")
-    else:
-        span = f"{day(since, 'start')}..{day(until, 'now')}"
-    return f"resync-{system}-{what}-{span}" + ("-dry-run" if dry_run else "")
-
-
-def check_streams(system: str, streams: Sequence[str] | None) -> list[str]:
-    """The streams to read: those asked for, each one of the system's (ValueError naming the
-    system's streams otherwise), or every stream of the system."""
-    from connectors import registry
-
-    known = registry.streams(system)
-    wrong = [s for s in streams or () if s not in known]
-    if wrong:
-        raise ValueError(
-            f"{system} has no stream {', '.join(map(repr, wrong))}; its streams: {', '.join(known)}"
-        )
-    return list(streams or known)
 
 
 # --- failures: what a run met, and what is new -----------------------------------------------
@@ -281,7 +227,7 @@ class SyncOutcome(Verdict):
         return found
 
 
-def _live(run: Run, system: str, outcome: dict[str, RunCounts], then: Progress | None):
+def live_progress(run: Run, system: str, outcome: dict[str, RunCounts], then: Progress | None):
     """A progress callback: keep each stream's running counts (shown if the run stops) and
     log each page."""
 
@@ -313,7 +259,7 @@ def sync_run(
     catalog = sync.Catalog.load()
     connector = systems.build_connector(run.settings, system)
     outcome = SyncOutcome(watch=FailureWatch.start(run.engine), system=system)
-    live = _live(run, system, outcome.streams, progress)
+    live = live_progress(run, system, outcome.streams, progress)
     try:
         with run.limit([system]):
             for stream in catalog.streams_of(system):
@@ -331,61 +277,6 @@ def sync_run(
     if reconcile_and_push:
         outcome.reconciled = steps.reconcile(run, moment)
         outcome.pushed = steps.push(run)
-    outcome.conclude(run.engine)
-    return outcome
-
-
-# --- a resync --------------------------------------------------------------------------------
-
-
-@dataclass
-class ResyncOutcome(Verdict):
-    system: str = ""
-    streams: dict[str, RunCounts] = field(default_factory=dict)
-    failed_stream: str = ""
-
-
-def resync_run(
-    run: Run,
-    system: str,
-    streams: Sequence[str] | None = None,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    ids: Sequence[str] | None = None,
-    dry_run: bool = False,
-    steps_progress: Progress | None = None,
-    steps: Steps = DIRECT,
-) -> ResyncOutcome:
-    """Read a time range or some records of one system again; the live cursor does not move.
-    Give either a range or ids (ValueError otherwise); an unknown stream fails before any
-    reading."""
-    if ids and (since or until):
-        raise ValueError("give either source_ids or since/until, not both")
-    chosen = check_streams(system, streams)
-    catalog = sync.Catalog.load()
-    for stream in chosen:
-        catalog.mapping(system, stream)
-    connector = systems.build_connector(run.settings, system)
-    outcome = ResyncOutcome(watch=FailureWatch.start(run.engine), system=system)
-    live = _live(run, system, outcome.streams, steps_progress)
-    window = {
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "ids": list(ids) if ids else None,
-        "dry_run": dry_run,
-    }
-    try:
-        with run.limit([system]):
-            for stream in chosen:
-                outcome.failed_stream = stream
-                outcome.streams[stream] = RunCounts()
-                outcome.streams[stream] = steps.resync_stream(
-                    run, connector, catalog, system, stream, window, live
-                )
-            outcome.failed_stream = ""
-    except Exception as exc:
-        outcome.error = exc
     outcome.conclude(run.engine)
     return outcome
 

@@ -11,31 +11,33 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors import registry
-from pipelines import orchestration
+from pipelines import orchestration_resync
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_days_are_whole_local_days_until_included():
-    start, stop = orchestration.local_days(date(2026, 12, 1), date(2026, 12, 2), "Asia/Ho_Chi_Minh")
+    start, stop = orchestration_resync.local_days(
+        date(2026, 12, 1), date(2026, 12, 2), "Asia/Ho_Chi_Minh"
+    )
     assert start == datetime(2026, 12, 1, tzinfo=HCM)
     assert stop == datetime(2026, 12, 3, tzinfo=HCM)
     assert start.utcoffset().total_seconds() == 7 * 3600
-    assert orchestration.local_days(None, None, "Asia/Ho_Chi_Minh") == (None, None)
+    assert orchestration_resync.local_days(None, None, "Asia/Ho_Chi_Minh") == (None, None)
     with pytest.raises(ValueError, match=r"until \(2026-11-30\) is before since \(2026-12-01\)"):
-        orchestration.local_days(date(2026, 12, 1), date(2026, 11, 30), "Asia/Ho_Chi_Minh")
+        orchestration_resync.local_days(date(2026, 12, 1), date(2026, 11, 30), "Asia/Ho_Chi_Minh")
 
 
 def test_streams_come_from_the_registry_and_a_wrong_one_is_named():
     system = registry.tracking_system()
-    assert orchestration.check_streams(system, None) == list(registry.streams(system))
+    assert orchestration_resync.check_streams(system, None) == list(registry.streams(system))
     other = next(s for s in registry.stream_names() if s not in registry.streams(system))
     with pytest.raises(ValueError, match=f"{system} has no stream '{other}'; its streams: "):
-        orchestration.check_streams(system, [other])
+        orchestration_resync.check_streams(system, [other])
 
 
 def test_a_run_is_named_after_what_was_asked():
-    name = orchestration.resync_name
+    name = orchestration_resync.resync_name
     assert name("idesk", ["incoming"], "2026-12-01", "2026-12-02") == (
         "resync-idesk-incoming-2026-12-01..2026-12-02"
     )
