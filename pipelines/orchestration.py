@@ -7,7 +7,8 @@ outbox; its **verdict** is the counts and the failures the run met, the new ones
 **resync** reads a range or some records again without moving the cursor (or only compares:
 dry run; pipelines/orchestration_resync.py). A **push** sends the due outbox rows under a run
 record of its own. The **deadline watch** reconciles, pushes and lists what is at risk,
-overdue, unreadable or at its review milestone. The report and the health check are in pipelines/orchestration_checks.py.
+overdue, unreadable or at its review milestone. The report and the health check are in
+pipelines/orchestration_checks.py.
 
 Nothing here knows Prefect. A caller hands in a ``Run``: the settings, the store, a logger and
 ``limit``, the context that holds call slots of some systems (flows.py: the Prefect global
