@@ -199,9 +199,14 @@ def store_url(request) -> str:
 def pytest_collection_modifyitems(items) -> None:
     """Under xdist (`--dist loadgroup`), the tests that talk to a Prefect API (the session's
     test server, or the ephemeral one Prefect starts in the process) share one worker, as in a
-    run without workers: one Prefect server starts, not one per worker."""
+    run without workers: one Prefect server starts, not one per worker. A test that starts a
+    server of its own (``own_prefect_server``) is a group of its own instead: the longest tests
+    of the suite are of that kind, and queued behind the harness's tests on one worker they
+    were the whole suite's long pole."""
     for item in items:
-        if "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+        if item.get_closest_marker("own_prefect_server"):
+            item.add_marker(pytest.mark.xdist_group(f"own-prefect-server:{item.nodeid}"))
+        elif "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
             "prefect"
         ):
             item.add_marker(pytest.mark.xdist_group("prefect-server"))

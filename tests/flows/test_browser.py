@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import IN_CI
 from tests.flows.test_serve import _launched, _wait
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.prefect, pytest.mark.own_prefect_server, pytest.mark.slow]
 
 FAR_AWAY = '["0 3 1 1 *"]'  # no scheduled run may start during the test
 UI_TIMEOUT_MS = 60_000  # a loaded 2-core machine renders the UI slowly

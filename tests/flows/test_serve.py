@@ -188,6 +188,7 @@ def _launched(sim, tmp_path, **extra_env: str):
 
 
 @pytest.mark.slow
+@pytest.mark.own_prefect_server
 def test_make_serve_runs_a_resync_asked_for_through_the_api_and_shuts_down(sim, tmp_path):
     from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 
@@ -227,6 +228,7 @@ def test_make_serve_runs_a_resync_asked_for_through_the_api_and_shuts_down(sim, 
 
 
 @pytest.mark.slow
+@pytest.mark.own_prefect_server
 def test_the_server_schedules_the_pollers(sim, tmp_path):
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 

@@ -32,7 +32,7 @@ from tests.flows.workers import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.prefect, pytest.mark.own_prefect_server, pytest.mark.slow]
 
 RUN_TIMEOUT_S = 300
 
