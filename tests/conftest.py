@@ -196,6 +196,10 @@ def store_url(request) -> str:
     return _copy_postgres(server, request.getfixturevalue("_postgres_template"))
 
 
+# tryfirst: xdist's worker reads the xdist_group marks in this same hook (it appends the group
+# to each test's id), so the marks must be on the items before it runs, or each worker would
+# start a harness of its own.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
     """Under xdist (`--dist loadgroup`), the tests that talk to a Prefect API (the session's
     test server, or the ephemeral one Prefect starts in the process) share one worker, as in a
@@ -205,7 +209,7 @@ def pytest_collection_modifyitems(items) -> None:
     were the whole suite's long pole."""
     for item in items:
         if item.get_closest_marker("own_prefect_server"):
-            item.add_marker(pytest.mark.xdist_group(f"own-prefect-server:{item.nodeid}"))
+            item.add_marker(pytest.mark.xdist_group(f"own-server:{item.name}"))
         elif "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
             "prefect"
         ):
