@@ -44,8 +44,9 @@ serve:
 	$(if $(wildcard $(BIN)/bridge),,$(error no $(BIN)/bridge: run 'make install' first (it needs the package index; serve never installs)))
 	$(BIN)/python -m bridge.serve --with-server
 
-# Four worker processes (pytest-xdist): the tests mostly wait on sockets and disk, so 2 cores
-# keep four busy. loadgroup keeps the tests on the session's Prefect server on one worker.
+# Four worker processes (pytest-xdist): many tests wait on sockets and disk, and four keep 2
+# cores busy (1.8 of them on average over `make test`). loadgroup keeps each module's tests on the session's Prefect harness on one
+# worker, and each test that starts its own Prefect server apart (tests/conftest.py).
 PYTEST_WORKERS ?= 4
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 

@@ -197,23 +197,22 @@ def store_url(request) -> str:
 
 
 # tryfirst: xdist's worker reads the xdist_group marks in this same hook (it appends the group
-# to each test's id), so the marks must be on the items before it runs, or each worker would
-# start a harness of its own.
+# to each test's id), so the marks must be on the items before it runs.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items) -> None:
-    """Under xdist (`--dist loadgroup`), the tests that talk to a Prefect API (the session's
-    test server, or the ephemeral one Prefect starts in the process) share one worker, as in a
-    run without workers: one Prefect server starts, not one per worker. A test that starts a
-    server of its own (``own_prefect_server``) is a group of its own instead: the longest tests
-    of the suite are of that kind, and queued behind the harness's tests on one worker they
-    were the whole suite's long pole."""
+    """Under xdist (`--dist loadgroup`), the tests of one module that talk to a Prefect API (the
+    session's test server, or the ephemeral one Prefect starts in the process) stay on one
+    worker, so a worker starts the harness once for all of them; the modules spread over the
+    workers (one group for all of them made `make test-fast` wait on one worker: 167 s against
+    140 s). A test that starts a server of its own (``own_prefect_server``) is a group of its
+    own: the longest tests of the suite are of that kind."""
     for item in items:
         if item.get_closest_marker("own_prefect_server"):
             item.add_marker(pytest.mark.xdist_group(f"own-server:{item.name}"))
         elif "prefect_harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
             "prefect"
         ):
-            item.add_marker(pytest.mark.xdist_group("prefect-server"))
+            item.add_marker(pytest.mark.xdist_group(f"prefect-server:{item.path.stem}"))
 
 
 @pytest.fixture
