@@ -45,8 +45,9 @@ serve:
 	$(BIN)/python -m bridge.serve --with-server
 
 # Four worker processes (pytest-xdist): many tests wait on sockets and disk, and four keep 2
-# cores busy (1.8 of them on average over `make test`). loadgroup keeps each module's tests on the session's Prefect harness on one
-# worker, and each test that starts its own Prefect server apart (tests/conftest.py).
+# cores busy (1.8 of them on average over `make test`). loadgroup keeps each module's tests
+# on the session's Prefect harness on one worker, and each test that starts its own Prefect
+# server apart (tests/conftest.py).
 PYTEST_WORKERS ?= 4
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
