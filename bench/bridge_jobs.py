@@ -17,8 +17,8 @@ _CATALOG = []  # the mappings, loaded once per process like a scheduled run does
 def prepare():  # type: ignore[no-untyped-def]
     """Load the mapping files, the unit table and the working-day calendar before the clock
     starts: a once-per-process cost, like imports, not a per-run one (a scheduled worker has
-    them loaded; the calendar's first load, holidays' import included, was a tenth of a
-    5,000-document run)."""
+    them loaded; the calendar's first load, holidays' import included, was 0.13 s of a
+    profiled 3 s run of 5,000 documents)."""
     from pipelines import sync
     from pipelines.calendar import load_calendar
 

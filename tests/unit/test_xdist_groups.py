@@ -1,7 +1,7 @@
-"""`make test` relies on pytest-xdist's ``--dist loadgroup`` to keep every test on the session's
-Prefect harness on one worker (tests/conftest.py). When grouping stops working nothing fails:
-each worker starts a harness of its own and the suite gets slower (pytest 9.2 with
-pytest-xdist 3.8 did exactly that, pytest-xdist issue 1386). This test makes it fail instead.
+"""`make test` relies on pytest-xdist's ``--dist loadgroup`` to keep each module's tests on the
+session's Prefect harness on one worker (tests/conftest.py). When grouping stops working nothing
+fails: every harness test may start a harness on any worker and the suite gets slower (pytest
+9.2 with pytest-xdist 3.8 did exactly that, pytest-xdist issue 1386). This test fails instead.
 """
 
 from __future__ import annotations
