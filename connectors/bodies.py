@@ -349,21 +349,31 @@ def load_json(
     it was cut off)."""
     text = decode_utf8(body, system=system, operation=operation, record=record)
     try:
-        value = json.loads(text)
+        return _cut_deep(json.loads(text), limits.max_json_depth)
     except RecursionError:
         # Deeper than the parser can go (about 1,000 levels): cut the deep parts out of the
-        # text first, so the rest of the page still reads.
-        value = json.loads(_cut_deep_text(text, limits.max_json_depth))
-    return _cut_deep(value, limits.max_json_depth)
+        # text first, each replaced by a string mark of this call's own, so the rest of the
+        # page still reads.
+        mark = f"{_CUT_MARK_PREFIX}{secrets.token_hex(8)}"
+        value = json.loads(_cut_deep_text(text, limits.max_json_depth, json.dumps(mark)))
+        return _cut_deep(value, limits.max_json_depth, mark)
 
 
-def _cut_deep(value: Any, max_depth: int) -> Any:
-    """Replace every container deeper than ``max_depth`` by ``TOO_DEEP``, without recursion."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+def _cut_deep(value: Any, max_depth: int, mark: str | None = None) -> Any:
+    """Replace every container deeper than ``max_depth``, and every string equal to ``mark``
+    (where the text was cut before parsing), by ``TOO_DEEP``, without recursion."""
     if isinstance(value, dict | list) and max_depth < 1:
         return TOO_DEEP
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         container, depth = stack.pop()
+        children = container.values() if isinstance(container, dict) else container
+        if mark is None and depth < max_depth:
+            # Above the bound nothing is replaced: only the containers below are walked.
+            stack.extend(
+                [(child, depth + 1) for child in children if isinstance(child, dict | list)]
+            )
+            continue
         items = container.items() if isinstance(container, dict) else enumerate(container)
         for key, child in list(items):
             if isinstance(child, dict | list):
@@ -371,7 +381,7 @@ def _cut_deep(value: Any, max_depth: int) -> Any:
                     container[key] = TOO_DEEP
                 else:
                     stack.append((child, depth + 1))
-            elif isinstance(child, str) and child.startswith(_CUT_MARK_PREFIX):
+            elif mark is not None and child == mark:
                 container[key] = TOO_DEEP
     return value
 
@@ -380,10 +390,9 @@ _CUT_MARK_PREFIX = "\x00cut:"
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 
-def _cut_deep_text(text: str, max_depth: int) -> str:
-    """The JSON text with each container opened below ``max_depth`` replaced by a string mark
-    (only on the rare path of a body too deep for the parser)."""
-    mark = json.dumps(f"{_CUT_MARK_PREFIX}{secrets.token_hex(8)}")
+def _cut_deep_text(text: str, max_depth: int, mark: str) -> str:
+    """The JSON text with each container opened below ``max_depth`` replaced by ``mark`` (a
+    JSON string; only on the rare path of a body too deep for the parser)."""
     out: list[str] = []
     depth, copied_to, cut_from = 0, 0, None
     for token in _TOKENS.finditer(text):

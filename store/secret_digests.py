@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Table, delete, or_, select
+from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store import reconcile_changes
@@ -109,7 +109,7 @@ def record(
     answers = {digest(key, form) for r in found for form in r.answers}
     rows = [{"digest": d, "system": system, "first_seen_at": now} for d in sorted(answers)]
     _insert_new(conn, secret_answers, rows)
-    outcome.purged = sum(1 for r in found if purge(conn, r) > 0)
+    outcome.purged = purge_all(conn, found)
     if outcome.purged:
         # Deleted rows leave no mark: the next reconcile reads everything.
         reconcile_changes.need_full_run(conn)
@@ -126,86 +126,142 @@ def _insert_new(conn: Connection, table: Table, rows: list[dict]) -> list[str]:
     return list(conn.execute(statement.returning(table.c.digest), rows).scalars())
 
 
-def purge(conn: Connection, secret: SecretRecord) -> int:
-    """Delete every row derived from a record that is now secret; how many were deleted."""
-    system, stream, source_id = secret.identity
-    deleted = 0
-    deleted += _delete(conn, source_records, system=system, stream=stream, source_id=source_id)
-    deleted += _delete(conn, dead_letters, system=system, stream=stream, source_id=source_id)
-    if secret.kind.startswith("document:"):
-        direction = secret.kind.split(":", 1)[1]
-        ids = list(
-            conn.execute(
-                select(documents.c.id).where(
-                    documents.c.system == system,
-                    documents.c.source_id == source_id,
-                    documents.c.direction == direction,
-                )
-            ).scalars()
-        )
-        if ids:
-            conn.execute(
-                delete(task_document_links).where(task_document_links.c.document_id.in_(ids))
-            )
-            deleted += conn.execute(delete(documents).where(documents.c.id.in_(ids))).rowcount
+def purge_all(conn: Connection, found: list[SecretRecord]) -> int:
+    """Delete every row derived from records that are now secret; how many of them had rows.
+
+    A page's secret records are purged together, a few statements per table rather than a
+    few per record: a secret record is re-read on every overlapping sync, and purging each
+    one alone cost more than writing the rest of its page. Each delete returns the ids it
+    removed, so the count is still per record."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for secret in found:
+        system, stream, source_id = secret.identity
+        groups.setdefault((system, stream, secret.kind), []).append(source_id)
+    purged = 0
+    for (system, stream, kind), source_ids in groups.items():
+        for start in range(0, len(source_ids), _CHUNK):
+            chunk = source_ids[start : start + _CHUNK]
+            purged += len(_purge_group(conn, system, stream, kind, chunk))
+    return purged
+
+
+# Ids per IN list: well under SQLite's 32,766 bound variables and PostgreSQL's 65,535.
+_CHUNK = 500
+
+
+def _purge_group(
+    conn: Connection, system: str, stream: str, kind: str, source_ids: list[str]
+) -> set[str]:
+    """Purge the records of one stream and kind; the source ids that had rows."""
+    touched: set[str] = set()
+    for table in (source_records, dead_letters):
+        same_stream = (table.c.system == system, table.c.stream == stream)
+        touched |= _deleted(conn, table, table.c.source_id, *same_stream,
+                            table.c.source_id.in_(source_ids))  # fmt: skip
+    if kind.startswith("document:"):
+        direction = kind.split(":", 1)[1]
+        touched |= _delete_documents(conn, system, direction, source_ids)
         if direction == "incoming":
-            # The leaders' directives on it quote it: they go with it, raw records included
-            # (the directive stream is called "directives" in every mapping).
-            quoting = list(
-                conn.execute(
-                    select(directives.c.source_id).where(
-                        directives.c.system == system, directives.c.document_source_id == source_id
-                    )
-                ).scalars()
-            )
-            for table in (source_records, dead_letters):
-                deleted += conn.execute(
-                    delete(table).where(
-                        table.c.system == system,
-                        table.c.stream == "directives",
-                        table.c.source_id.in_(quoting),
-                    )
-                ).rowcount
-            deleted += _delete(conn, directives, system=system, document_source_id=source_id)
-            deleted += _delete(conn, assignments, system=system, document_source_id=source_id)
-            deleted += _delete_outbox(conn, f"deadline:{system}:{source_id}", None)
+            touched |= _delete_quoting(conn, system, source_ids)
         else:
-            deleted += _delete_outbox(conn, None, f":{system}:{source_id}")
-    elif secret.kind == "directive":
-        deleted += _delete(conn, directives, system=system, source_id=source_id)
-        deleted += _delete(conn, assignments, system=system, directive_source_id=source_id)
-    elif secret.kind == "task":
-        ids = list(
-            conn.execute(
-                select(tasks.c.id).where(tasks.c.system == system, tasks.c.source_id == source_id)
-            ).scalars()
-        )
-        if ids:
+            touched |= _delete_completions(conn, system, source_ids)
+    elif kind == "directive":
+        touched |= _deleted(conn, directives, directives.c.source_id,
+                            directives.c.system == system,
+                            directives.c.source_id.in_(source_ids))  # fmt: skip
+        touched |= _deleted(conn, assignments, assignments.c.directive_source_id,
+                            assignments.c.system == system,
+                            assignments.c.directive_source_id.in_(source_ids))  # fmt: skip
+    elif kind == "task":
+        rows = conn.execute(
+            select(tasks.c.id, tasks.c.source_id).where(
+                tasks.c.system == system, tasks.c.source_id.in_(source_ids)
+            )
+        ).all()
+        if rows:
+            ids = [row.id for row in rows]
             conn.execute(delete(task_document_links).where(task_document_links.c.task_id.in_(ids)))
-            deleted += conn.execute(delete(tasks).where(tasks.c.id.in_(ids))).rowcount
-        deleted += conn.execute(
-            delete(outbox).where(outbox.c.target_system == system, outbox.c.target_id == source_id)
-        ).rowcount
-    return deleted
+            conn.execute(delete(tasks).where(tasks.c.id.in_(ids)))
+            touched |= {row.source_id for row in rows}
+        touched |= _deleted(conn, outbox, outbox.c.target_id, outbox.c.target_system == system,
+                            outbox.c.target_id.in_(source_ids))  # fmt: skip
+    return touched
 
 
-def _delete(conn: Connection, table, **where: str) -> int:  # type: ignore[no-untyped-def]
-    condition = [table.c[column] == value for column, value in where.items()]
-    return conn.execute(delete(table).where(*condition)).rowcount
+def _deleted(conn: Connection, table: Table, returned, *where) -> set[str]:  # type: ignore[no-untyped-def]
+    """Delete the rows ``where`` selects; the values of ``returned`` in the rows deleted."""
+    return set(conn.execute(delete(table).where(*where).returning(returned)).scalars())
 
 
-def _delete_outbox(conn: Connection, exact_key: str | None, key_suffix: str | None) -> int:
-    """Outbox rows that would push the document: its deadline write-back (by key) or any
-    completion citing it as evidence (keys end with ``:<system>:<source id>``)."""
-    if exact_key is not None:
-        return conn.execute(delete(outbox).where(outbox.c.idempotency_key == exact_key)).rowcount
-    assert key_suffix is not None
+def _delete_documents(
+    conn: Connection, system: str, direction: str, source_ids: list[str]
+) -> set[str]:
     rows = conn.execute(
-        select(outbox.c.id, outbox.c.idempotency_key).where(
-            or_(outbox.c.idempotency_key.like("completion:%"))
+        select(documents.c.id, documents.c.source_id).where(
+            documents.c.system == system,
+            documents.c.source_id.in_(source_ids),
+            documents.c.direction == direction,
         )
     ).all()
-    ids = [row.id for row in rows if row.idempotency_key.endswith(key_suffix)]
-    if not ids:
-        return 0
-    return conn.execute(delete(outbox).where(outbox.c.id.in_(ids))).rowcount
+    if not rows:
+        return set()
+    ids = [row.id for row in rows]
+    conn.execute(delete(task_document_links).where(task_document_links.c.document_id.in_(ids)))
+    conn.execute(delete(documents).where(documents.c.id.in_(ids)))
+    return {row.source_id for row in rows}
+
+
+def _delete_quoting(conn: Connection, system: str, source_ids: list[str]) -> set[str]:
+    """An incoming document's leaders' directives quote it: they go with it, raw records
+    included (the directive stream is called "directives" in every mapping), and so do its
+    assignments and its deadline write-back."""
+    quoting = conn.execute(
+        select(directives.c.source_id, directives.c.document_source_id).where(
+            directives.c.system == system, directives.c.document_source_id.in_(source_ids)
+        )
+    ).all()
+    quoted_by = {row.source_id: row.document_source_id for row in quoting}
+    touched: set[str] = set()
+    if quoted_by:
+        for table in (source_records, dead_letters):
+            gone = _deleted(conn, table, table.c.source_id, table.c.system == system,
+                            table.c.stream == "directives",
+                            table.c.source_id.in_(list(quoted_by)))  # fmt: skip
+            touched |= {quoted_by[directive] for directive in gone}
+    touched |= _deleted(conn, directives, directives.c.document_source_id,
+                        directives.c.system == system,
+                        directives.c.document_source_id.in_(source_ids))  # fmt: skip
+    touched |= _deleted(conn, assignments, assignments.c.document_source_id,
+                        assignments.c.system == system,
+                        assignments.c.document_source_id.in_(source_ids))  # fmt: skip
+    by_key = {f"deadline:{system}:{source_id}": source_id for source_id in source_ids}
+    gone = _deleted(conn, outbox, outbox.c.idempotency_key,
+                    outbox.c.idempotency_key.in_(list(by_key)))  # fmt: skip
+    return touched | {by_key[key] for key in gone}
+
+
+def _delete_completions(conn: Connection, system: str, source_ids: list[str]) -> set[str]:
+    """Outbox rows that would push an outgoing document as evidence: completions whose keys
+    end with ``:<system>:<source id>``."""
+    suffixes = {f":{system}:{source_id}": source_id for source_id in source_ids}
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.idempotency_key).where(
+            outbox.c.idempotency_key.like("completion:%")
+        )
+    ).all()
+    doomed: dict[int, str] = {}
+    for row in rows:
+        key = row.idempotency_key
+        # Every ":" could start the suffix (a source id may hold one itself).
+        for position in _colons(key):
+            source_id = suffixes.get(key[position:])
+            if source_id is not None:
+                doomed[row.id] = source_id
+                break
+    if doomed:
+        conn.execute(delete(outbox).where(outbox.c.id.in_(list(doomed))))
+    return set(doomed.values())
+
+
+def _colons(text: str) -> list[int]:
+    return [position for position, char in enumerate(text) if char == ":"]

@@ -140,3 +140,28 @@ def test_a_directive_and_a_task_that_become_secret_are_purged(engine):
     assert (counts.secret_skipped, counts.secret_purged) == (1, 1)
     assert count(engine, tasks) == count(engine, task_document_links) == 0
     assert count(engine, source_records, source_records.c.system == "tracking") == 0
+
+
+def test_the_secret_records_of_one_page_are_purged_together_and_each_counted_once(engine):
+    """A page's secret records are purged in a few statements (store/secret_digests.py); the
+    count is still per record: two stored then marked, one never stored, one left alone."""
+
+    def incoming(number: int) -> dict:
+        return {**INCOMING, "id": 1000040 + number, "soKyHieu": f"{number}/QĐ-UBND"}
+
+    ingest(engine, "ioffice", "incoming", incoming(1), incoming(2), incoming(3))
+    quoting = {**DIRECTIVE, "vanBanDenId": 1000042, "tieuDe": "Ý kiến chỉ đạo"}
+    ingest(engine, "ioffice", "directives", quoting)
+    assert count(engine, directives) == 1
+
+    marked = [{**incoming(n), "doMat": "Mật"} for n in (1, 2, 4)]  # 4 was never stored
+    counts = ingest(engine, "ioffice", "incoming", *marked, incoming(3))
+    assert (counts.secret_skipped, counts.secret_purged) == (3, 2)
+    with engine.connect() as conn:
+        kept = conn.execute(select(documents.c.source_id)).scalars().all()
+        raw = conn.execute(select(source_records.c.source_id)).scalars().all()
+    assert kept == ["1000043"] and raw == ["1000043"]  # the directive's raw record went too
+    assert count(engine, directives) == count(engine, assignments) == 0
+
+    again = ingest(engine, "ioffice", "incoming", *marked)
+    assert (again.secret_skipped, again.secret_purged) == (3, 0)
