@@ -13,6 +13,7 @@ whose milestone has come with no response yet.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from pipelines import due
-from pipelines.calendar import LOCAL_TZ
+from pipelines.calendar import LOCAL_TZ, load_calendar
 from pipelines.deadlines import DeadlinePolicy
 from store import extension_queries
 
@@ -88,6 +89,12 @@ def record_deadlines(
     """Deadline history for every task and the review milestone of every deadline (of
     ``task_ids`` and ``doc_ids`` only, when given: what an incremental reconcile read); counts."""
     policy = policy or due.active_policy()
+    # The working calendar, loaded once per run at the first deadline, not once per deadline.
+    loaded = functools.cache(load_calendar)
+
+    def milestone_of(deadline: datetime | None) -> datetime | None:
+        return None if deadline is None else due.milestone_of(deadline, policy, loaded())
+
     history, task_rows, doc_rows = extension_queries.deadline_state(engine, task_ids, doc_ids)
     known: dict[int, list[HistoryEntry]] = defaultdict(list)
     for row in history:
@@ -102,19 +109,19 @@ def record_deadlines(
         added = plan_history(shown, known[row.id], now)
         new += added
         entries = known[row.id] + added
-        milestone = due.milestone_of(row.deadline, policy)
+        milestone = milestone_of(row.deadline)
         count = sum(1 for e in entries if e.kind == EXTENSION)
         if milestone != row.deadline_milestone or count != row.extension_count:
             task_updates.append({"row_id": row.id, "milestone": milestone, "count": count})
     doc_updates = []
     for row in doc_rows:
         deadline = due.document_deadline(row.stated_deadline, row.computed_deadline)
-        milestone = due.milestone_of(deadline, policy)
+        milestone = milestone_of(deadline)
         if milestone != row.deadline_milestone:
             doc_updates.append({"row_id": row.id, "milestone": milestone})
     history_rows = [
         {"task_id": e.task_id, "deadline": e.deadline, "kind": e.kind, "seen_at": e.seen_at,
-         "granted_at": e.granted_at, "milestone": due.milestone_of(e.deadline, policy)}
+         "granted_at": e.granted_at, "milestone": milestone_of(e.deadline)}
         for e in new
     ]  # fmt: skip
     extension_queries.write_deadlines(engine, history_rows, task_updates, doc_updates)

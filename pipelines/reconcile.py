@@ -89,9 +89,9 @@ def reconcile(
     moment = now or datetime.now(UTC)
     policy = due.active_policy()  # the agency's [deadline_policy]: end of office hours...
     secretly_answered, noted = _secret_answer_lookup(engine, moment)
-    print_ = reconcile_scope.fingerprint(policy, actions, sorted(noted))
+    print_ = reconcile_scope.fingerprint(policy, actions, answers=noted)
     with engine.connect() as conn:
-        scope = reconcile_scope.load(conn, moment, print_, full)
+        scope = reconcile_scope.load(conn, moment, print_, full, secretly_answered)
     decided = plan(
         scope.tasks, scope.incoming, scope.outgoing, moment, scope.texts, policy, actions,
         secretly_answered=secretly_answered, deadline_docs=scope.deadline_docs,
@@ -134,7 +134,7 @@ def reconcile(
 def _secret_answer_lookup(engine: Engine, now: datetime) -> tuple[Callable[[Doc], bool], set[str]]:
     """Whether a secret reply answers this source document: its forms' digests looked up
     among those the guard noted (secret_answers.py, store/secret_digests.py); and the digests,
-    whose change makes the run a full one (any task may be answered by a new one)."""
+    whose change since the last run makes it read the documents they answer again."""
     with engine.begin() as conn:
         key, noted = secret_digests.answer_digests(conn, now)
     if not noted:

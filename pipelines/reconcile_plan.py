@@ -7,6 +7,7 @@ calls it and writes what it decided.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pipelines.calendar import (
     LOCAL_TZ,
     CalendarError,
     CalendarRangeError,
+    WorkingCalendar,
     how_to_add,
     load_calendar,
 )
@@ -221,9 +223,12 @@ def plan(
     for doc in incoming:
         by_key[doc.key].append(doc)
     responses, ambiguous_responses = match_responses(outgoing, incoming)
+    # The working calendar, loaded once per plan rather than per item (each load checks the
+    # settings file); a failed load is not kept, so each item meets the error as before.
+    calendar = functools.cache(load_calendar)
 
     for task in task_rows:
-        gap = _calendar_gap(task, now, actions)
+        gap = _calendar_gap(task, now, actions, calendar)
         if gap is not None:  # this task fails; every other one goes on (docs/domain.md §6)
             result.failures.append((registry.tracking_system(), task.source_id, gap))
             continue
@@ -270,6 +275,7 @@ def plan(
                 text=[texts.get((doc.system, doc.source_id)), doc.abstract],
                 doc_date=doc.day,
                 policy=policy,
+                calendar=calendar(),
             )
         except CalendarRangeError as exc:  # no guess and nothing pushed: a failure to fix
             what = f"processing deadline of document {doc.system}/{doc.source_id}"
@@ -297,12 +303,14 @@ def plan(
     return result
 
 
-def _calendar_gap(task: TaskRow, now: datetime, actions: AtRiskActions) -> str | None:
+def _calendar_gap(
+    task: TaskRow, now: datetime, actions: AtRiskActions, loaded: Callable[[], WorkingCalendar]
+) -> str | None:
     """Why ``task`` cannot be assessed for want of a year's calendar, else None: its deadline
     day (the at-risk window counts working days up to it) and the extension it may propose."""
     if task.deadline is None:
         return None
-    calendar = load_calendar()
+    calendar = loaded()
     due_day = task.deadline.astimezone(LOCAL_TZ).date()
     try:
         calendar.is_working_day(due_day)

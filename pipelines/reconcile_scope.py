@@ -26,15 +26,18 @@ From the changed items (the seeds) the run takes, a query each:
 Seeds that no row change shows, from time alone, between the last run's reference time and
 this one's: tasks whose deadline (or end of a whole-day deadline) passed, whose at-risk window
 opened, whose completion time came; responses whose issue time came; items failing for want
-of a year's calendar. A run is full when there is no state, on demand, when the fingerprint
-(calendar, policies, settings, secret-answer digests, matching logic) differs, when time went
-back, or after a purge deleted records.
+of a year's calendar. And when the secret replies noted since the last run name documents
+(store/secret_digests.py), those documents: each is searched for among every incoming
+document's forms (a few columns and three digests a document; a secret reply is rare, and no
+token of it may be stored). A run is full when there is no state, on demand, when the
+fingerprint (calendar, policies, settings, matching logic) differs, when time went back, or
+after a purge deleted records.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -165,32 +168,54 @@ def _day_end(day: date) -> datetime:
     return following - timedelta(microseconds=1)
 
 
-def fingerprint(*parts: object) -> str:
-    """What a run's decisions rest on besides the records: another value, a full run."""
+def fingerprint(*parts: object, answers: Iterable[str] = ()) -> str:
+    """What a run's decisions rest on besides the records, in two halves: the first names
+    the calendar, policies and ``parts`` (another: a full run); the second the secret-answer
+    digests noted (another: the documents they answer are read again, ``load``)."""
     calendar = load_calendar()
     days_off = calendar.days_off_between(calendar.first_day - timedelta(days=1),
                                          calendar.last_day)  # fmt: skip
     text = repr((LOGIC_VERSION, calendar.first_year, calendar.last_year, days_off,
                  sorted(calendar.provisional), AT_RISK_POLICY, *parts))  # fmt: skip
-    return hashlib.sha256(text.encode()).hexdigest()
+    noted = "\n".join(sorted(answers))
+    return _half(text) + _half(noted)
+
+
+def _half(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:_HALF]
+
+
+_HALF = 32  # two halves in the state's 64 characters
 
 
 # --- loading -------------------------------------------------------------------------------
 
 
-def load(conn: Connection, now: datetime, print_: str, full: bool) -> Scope:
+def load(
+    conn: Connection,
+    now: datetime,
+    print_: str,
+    full: bool,
+    secretly_answered: Callable[[Any], bool] = lambda _doc: False,
+) -> Scope:
+    """The scope of a run at ``now`` whose ``fingerprint`` is ``print_``;
+    ``secretly_answered`` tells of a document (its system, source id, number, notation and
+    day) whether a secret reply answers it."""
     state = changes.read_state(conn)
     reason = (
         "asked" if full
         else "first run" if state is None
         else "records deleted" if state.full_needed
-        else "calendar, policy or settings changed" if state.fingerprint != print_
+        else "calendar, policy or settings changed" if state.fingerprint[:_HALF] != print_[:_HALF]
         else "time went back" if now < state.last_now
         else ""
     )  # fmt: skip
     if reason:
         return _full(conn, reason)
-    return _Incremental(conn).scope(state.last_now, now)
+    answered: list[int] = []
+    if state.fingerprint[_HALF:] != print_[_HALF:]:  # secret replies noted since the last run
+        answered = [row.id for row in changes.incoming_codes(conn) if secretly_answered(row)]
+    return _Incremental(conn).scope(state.last_now, now, answered)
 
 
 def _full(conn: Connection, reason: str) -> Scope:
@@ -225,13 +250,15 @@ class _Incremental:
         self.seed_doc_tokens: dict[int, set[str]] = {}
         self.seed_task_tokens: dict[int, set[str]] = {}
 
-    def scope(self, last: datetime, now: datetime) -> Scope:
+    def scope(self, last: datetime, now: datetime, answered: Iterable[int] = ()) -> Scope:
+        """``answered``: ids of documents a secret reply noted since ``last`` answers."""
         conn = self.conn
         doc_rows, task_rows = changes.marked(conn, "documents"), changes.marked(conn, "tasks")
         directive_rows = changes.marked(conn, "directives")
         failing_docs, failing_tasks = changes.failing_items(conn, registry.tracking_system())
         timed_tasks = changes.tasks_crossing(conn, deadline_spans(last, now), last, now)
-        seed_docs = [*doc_rows, *failing_docs, *changes.issued_between(conn, last, now)]
+        seed_docs = [*doc_rows, *failing_docs, *changes.issued_between(conn, last, now),
+                     *changes.rows_by_ids(conn, "documents", answered)]  # fmt: skip
         self._seed(seed_docs, [*task_rows, *failing_tasks, *timed_tasks])
         directed = changes.documents_by_keys(
             conn, {(r.system, r.document_source_id) for r in directive_rows}

@@ -127,6 +127,16 @@ def write_tokens(
     _upsert(conn, reconcile_tokens, rows, key=("kind", "item_id", "token"), update_existing=False)
 
 
+def incoming_codes(conn: Connection) -> list[Row[Any]]:
+    """Every incoming document's id and what a reply names it by (system, source id, number,
+    notation, day): the few columns a search for the documents secret replies answer needs."""
+    query = select(
+        documents.c.id, documents.c.system, documents.c.source_id, documents.c.number,
+        documents.c.notation, documents.c.promulgation_date.label("day"),
+    ).where(documents.c.direction == "incoming")  # fmt: skip
+    return list(conn.execute(query))
+
+
 def rows_by_ids(conn: Connection, name: MarkedTable, ids: Iterable[int]) -> list[Row[Any]]:
     """The rows of ``ids`` in table ``name`` (those still there)."""
     table = _MARKED[name]

@@ -1,8 +1,9 @@
 """Incremental reconcile decides exactly what a full one does (pipelines/reconcile_scope.py).
 
 A seeded random world changes step by step — documents and tasks added and edited (keys,
-references, quoted numbers, deadlines, statuses), directives added, time moving by hours and
-days across deadlines and at-risk windows — and is written identically into two stores. After
+references, quoted numbers, deadlines, statuses), directives added, secret replies noted
+(their digests only), time moving by hours and days across deadlines and at-risk windows —
+and is written identically into two stores. After
 every step one store runs an incremental reconcile, the other a full one, at the same
 reference time; outbox, links, statuses, computed deadlines, milestones, deadline history and
 calendar failures must be equal. SQLite and PostgreSQL.
@@ -19,9 +20,11 @@ from sqlalchemy import create_engine, select, text, update
 
 from bench import reconcile_bench
 from pipelines import reconcile
+from pipelines.secret_answers import forms_of_source
 from schemas import Directive, DocumentKey
 from store import database, queries
 from store.queries import Page
+from store.secret_digests import SecretRecord
 from store.tables import (
     dead_letters,
     deadline_history,
@@ -103,9 +106,11 @@ class World:
         rng = self.rng
         kind = rng.choices(
             ("incoming", "outgoing", "edit_incoming", "edit_outgoing", "task", "edit_task",
-             "directive"),
-            weights=(4, 4, 2, 2, 4, 3, 1),
+             "directive", "secret_reply"),
+            weights=(4, 4, 2, 2, 4, 3, 1, 2),
         )[0]  # fmt: skip
+        if kind == "secret_reply":
+            return self._secret_reply()
         if kind == "edit_incoming" and self.incoming:
             source_id = rng.choice(sorted(self.incoming))
             fields = dict(self.incoming[source_id], key=self._key())
@@ -168,6 +173,32 @@ class World:
                 abstract += f" ngày {key.promulgation_date:%d/%m/%Y}"
         fields["abstract"] = abstract
         return fields
+
+    def _secret_reply(self) -> Page:
+        """A secret reply, never stored (a new source id, so nothing is purged): noted as the
+        digest of one form naming a document, by reference or by its quoted number (with or
+        without its date); the document may be written later or never."""
+        rng = self.rng
+        known = sorted(self.incoming)
+        named = [self.tasks[t]["source_document"] for t in sorted(self.tasks)]
+        named = [key for key in named if key is not None]
+        if named and rng.random() < 0.5:  # the number a task names, as the task types it
+            target, key = "", rng.choice(named)
+        elif known and rng.random() < 0.8:
+            target = rng.choice(known)
+            key = self.incoming[target]["key"]
+        else:
+            target, key = f"VBD-{self.counter + rng.randint(1, 4)}", self._key()
+        forms = forms_of_source("ioffice", target, key.number, key.notation,
+                                key.promulgation_date)  # fmt: skip
+        if not target:
+            forms = {form for form in forms if form[0] == "code"}
+        form = rng.choice(sorted(forms))
+        reply = SecretRecord(
+            unit_id="CNTT", day=self.now.date(), kind="document:outgoing",
+            identity=("ioffice", "outgoing", f"MAT-{self._n()}"), answers=frozenset([form]),
+        )  # fmt: skip
+        return Page(system="ioffice", stream="outgoing", secrets=[reply])
 
     def _outgoing(self, source_id: str, fields: dict) -> Page:
         self.outgoing[source_id] = fields
@@ -310,8 +341,11 @@ def test_incremental_runs_decide_what_full_runs_decide(twin_engines, seed):
         a, b = snapshot(incremental), snapshot(full)
         for part in a:
             assert a[part] == b[part], f"step {step} (seed {seed}): {part} differ"
-    assert seen_incremental == 59  # only the first run had to read everything
+    # Only the first run had to read everything; a secret reply noted (never stored) is not a
+    # deletion and does not make one.
+    assert seen_incremental == 59
     final = snapshot(full)
+    assert any(secret_at for *_, secret_at, _, _ in final["tasks"].values())
     # The world exercised what matters: answers found every way, warnings, failures.
     methods = {method for method, _found in final["links"].values()}
     assert {"document_key", "reference", "response_for", "number_match"} <= methods
