@@ -18,6 +18,8 @@ from sqlalchemy import JSON, Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from store.types import UTCDateTime
+
 
 class SerializedJson(str):
     """A JSON column's value already serialised (ingest hashes a record's canonical JSON and
@@ -71,12 +73,15 @@ class _Plan:
         self.getter = itemgetter(*names)
         self.single = len(names) == 1
         json_columns = {c.name for c in table.c if isinstance(c.type, JSON)}
+        instants = {c.name for c in table.c if isinstance(c.type, UTCDateTime)}
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []
         for position, name in enumerate(names):
             process = processors.get(name)
             if process is not None:
                 if name in json_columns:
                     process = _passing_serialized(process)
+                elif name in instants and dialect.name == "sqlite":
+                    process = UTCDateTime.sqlite_text  # the type's and the driver's, in one
                 self.processors.append((position, process))
 
     def bind(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
