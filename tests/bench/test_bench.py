@@ -103,10 +103,12 @@ def test_live_job_pushes_every_queued_row_and_reconciles_again(tmp_path) -> None
 
 @pytest.mark.slow
 def test_python_m_bench_prints_every_figure_from_one_run() -> None:
+    # One repeat: each is nine fresh processes (imports, dlt's included), most of this test's
+    # time; that repeats interleave is test_interleaving_puts_every_job_in_every_position's.
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--documents", str(DOCUMENTS), "--page-size",
-         str(PAGE_SIZE), "--repeats", "2", "--quiet"],
+         str(PAGE_SIZE), "--repeats", "1", "--quiet"],
         capture_output=True, text=True, env=env, check=False, timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
