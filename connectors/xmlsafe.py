@@ -98,16 +98,24 @@ def oversized(record: etree._Element) -> str | None:
     """Why a record element is over lxml's usual limits (a text longer than 10 MB, elements
     nested deeper than 256 levels), naming the element and the size, never the text; None
     when it is within them. Iterative: the depth is what is being checked."""
-    stack = [(record, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > MAX_RECORD_DEPTH:
-            return f"elements nested deeper than {MAX_RECORD_DEPTH} levels"
+    count = 0
+    for element in record.iter():  # lxml's own walk: this runs on every record of a page
+        count += 1
         for text in (element.text, element.tail if element is not record else None):
             if text and len(text) > MAX_TEXT_CHARS:
                 name = local_name(element) if isinstance(element.tag, str) else "?"
                 return (f"text of {len(text):,} characters in <{name}>, over the limit of "
                         f"{MAX_TEXT_CHARS:,}")  # fmt: skip
+    # A record of no more elements than the depth limit cannot nest deeper than it.
+    return _too_deep(record) if count > MAX_RECORD_DEPTH else None
+
+
+def _too_deep(record: etree._Element) -> str | None:
+    stack = [(record, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_RECORD_DEPTH:
+            return f"elements nested deeper than {MAX_RECORD_DEPTH} levels"
         stack.extend((child, depth + 1) for child in element)
     return None
 
@@ -123,7 +131,7 @@ def element_to_dict(element: etree._Element) -> dict[str, Any] | str | None:
     facts": about 8x slower). The values stay text; reading them is normalize's job, like for
     a REST connector's JSON.
     """
-    children = [child for child in element if isinstance(child.tag, str)]
+    children = list(element.iterchildren(etree.Element))  # elements only: no comments, PIs
     if not children:
         text = element.text
         return (text.strip() or None) if text else None
