@@ -43,6 +43,12 @@ class WorkingDayTable:
         self._days = ordinals - _EPOCH_ORDINAL  # days since 1970-01-01, like datetime64[D]
         self._first = calendar.first_day.toordinal() - _EPOCH_ORDINAL
         self._last = calendar.last_day.toordinal() - _EPOCH_ORDINAL
+        # For every day of the loaded years, how many working days fall on or before it, and
+        # before it: the two searchsorted answers, looked up instead of searched (a binary
+        # search per element cost more than numpy.busday_offset's whole run).
+        every_day = np.arange(self._first, self._last + 1, dtype=np.int64)
+        self._through = np.searchsorted(self._days, every_day, side="right")
+        self._before = np.searchsorted(self._days, every_day, side="left")
 
     def add_working_days(self, receipts: Days, counts: Counts) -> DayArray:
         """The ``counts[i]``-th working day after ``receipts[i]`` (before it when negative).
@@ -51,6 +57,19 @@ class WorkingDayTable:
         """
         days, steps = _as_days(receipts), np.asarray(counts, dtype=np.int64)
         days, steps = np.broadcast_arrays(days, steps)
+        raw = days.view(np.int64)
+        if raw.size and raw.min() >= self._first and raw.max() <= self._last:  # NaT is least
+            offset = raw - self._first
+            index = self._through[offset] + steps - 1
+            if steps.min() < 0:
+                index = np.where(steps < 0, self._before[offset] + steps, index)
+            if (index.min() >= 0 and index.max() < len(self._days)
+                    and np.count_nonzero(steps) == steps.size):  # fmt: skip
+                return self._days.take(index).view("datetime64[D]")
+        return self._add_checked(days, steps)
+
+    def _add_checked(self, days: DayArray, steps: npt.NDArray[np.int64]) -> DayArray:
+        """``add_working_days`` element by element: the first bad element raises its error."""
         raw = days.view(np.int64)
         after = np.searchsorted(self._days, raw, side="right")
         index = after + steps - 1

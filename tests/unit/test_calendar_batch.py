@@ -171,3 +171,20 @@ def test_report_days_late_sets_aside_only_the_item_without_calendar_data():
     # 4 May is a make-up Saturday: 3 May → 6 May is two working days late; the same evening, 1.
     assert working_days_late_many(CAL)(spans) == [2, None, 1]
     assert working_days_late_many(CAL)([]) == []
+
+
+def test_the_edges_of_the_loaded_years_are_reached_exactly_and_not_passed():
+    """The batch looks the working days up in a table of the loaded days: the last working
+    day of the last year and the first of the first are answers; one step beyond is an error."""
+    late, early = CAL.last_day - timedelta(days=40), CAL.first_day + timedelta(days=40)
+    to_end = CAL.count_working_days(late, CAL.last_day)  # working days in (late, last day]
+    before = [CAL.first_day + timedelta(days=n) for n in range((early - CAL.first_day).days)]
+    to_start = -sum(CAL.is_working_day(day) for day in before)  # those in [first day, early)
+    days, counts = [late, early, late], [to_end, to_start, 1]
+    due = calendar_batch.add_working_days(CAL, days, counts).astype(object).tolist()
+    assert due == [CAL.add_working_days(d, n) for d, n in zip(days, counts, strict=True)]
+    for day, beyond in ((late, to_end + 1), (early, to_start - 1)):
+        with pytest.raises(CalendarRangeError):
+            CAL.add_working_days(day, beyond)
+        with pytest.raises(CalendarRangeError):
+            calendar_batch.add_working_days(CAL, [day], [beyond])
