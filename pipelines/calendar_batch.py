@@ -91,8 +91,8 @@ class WorkingDayTable:
         bad = self._outside(first) | self._outside(last)
         if bad.any():
             self._raise_first(bad, self.calendar.count_working_days, first, last)
-        hi = np.searchsorted(self._days, last.view(np.int64), side="right")
-        lo = np.searchsorted(self._days, first.view(np.int64), side="right")
+        hi = self._through[last.view(np.int64) - self._first]
+        lo = self._through[first.view(np.int64) - self._first]
         return (hi - lo).astype(np.int64)
 
     def in_range(self, days: Days) -> npt.NDArray[np.bool_]:
