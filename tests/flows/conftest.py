@@ -11,23 +11,30 @@ import pytest
 
 from pipelines.systems import known_systems
 from simulators.harness import SimulatorCluster
+from tests import prefect_db
 
 
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     from prefect.settings import PREFECT_HOME, temporary_settings
+    from prefect.testing import utilities
     from prefect.testing.utilities import prefect_test_harness
 
     from bridge.serve import ensure_concurrency_limits
 
     home = tmp_path_factory.mktemp("prefect-home")
+    # The harness puts its database in a folder from tempfile.mkdtemp: given one that holds a
+    # migrated copy, its server starts without running Prefect's migrations (tests/prefect_db.py).
+    database = prefect_db.seed(tmp_path_factory.mktemp("prefect-db"), prefect_db.HARNESS_DB_NAME)
     with (
+        pytest.MonkeyPatch.context() as patch,
         temporary_settings({PREFECT_HOME: str(home)}),
-        prefect_test_harness(server_startup_timeout=90),
     ):
-        # What `bridge serve` does at start: the flows take slots of these limits strictly.
-        ensure_concurrency_limits(known_systems(), 2)
-        yield
+        patch.setattr(utilities, "mkdtemp", lambda: str(database))
+        with prefect_test_harness(server_startup_timeout=90):
+            # What `bridge serve` does at start: the flows take slots of these limits strictly.
+            ensure_concurrency_limits(known_systems(), 2)
+            yield
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from bridge import serve
 from bridge.settings import load_settings
 from store import database
 from store.tables import documents
+from tests import prefect_db
 from tests.flows.conftest import simulator_env
 
 pytestmark = pytest.mark.prefect
@@ -150,7 +151,7 @@ def _launched(sim, tmp_path, **extra_env: str):
            if not name.startswith(("BRIDGE_", "PREFECT_"))}  # fmt: skip
     env.update(
         simulator_env(sim, f"sqlite:///{tmp_path / 'bridge.db'}"),
-        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_HOME=str(prefect_db.seed(tmp_path / "prefect")),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
         PREFECT_RUNNER_POLL_FREQUENCY="1",

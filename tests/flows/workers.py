@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tests import prefect_db
+
 REPO = Path(__file__).resolve().parents[2]
 SERVER_START_S = 240
 STOP_S = 60
@@ -60,7 +62,7 @@ def prefect_server(tmp: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`prefect server start` on a free loopback port, SQLite under ``tmp``; stopped after."""
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = base_env(tmp / "prefect-home", api_url)
+    env = base_env(prefect_db.seed(tmp / "prefect-home"), api_url)
     env.update(PREFECT_SERVER_API_HOST="127.0.0.1", PREFECT_SERVER_API_PORT=str(port))
     log_path = tmp / "server.log"
     with open(log_path, "wb") as log:
