@@ -155,34 +155,24 @@ def _purge_group(
     """Purge the records of one stream and kind; the source ids that had rows."""
     touched: set[str] = set()
     for table in (source_records, dead_letters):
-        same_stream = (table.c.system == system, table.c.stream == stream)
-        touched |= _deleted(conn, table, table.c.source_id, *same_stream,
-                            table.c.source_id.in_(source_ids))  # fmt: skip
+        touched |= _deleted_in(conn, table, "source_id", system, source_ids,
+                               table.c.stream == stream)  # fmt: skip
     if kind.startswith("document:"):
         direction = kind.split(":", 1)[1]
-        touched |= _delete_documents(conn, system, direction, source_ids)
+        touched |= _delete_linked(conn, documents, task_document_links.c.document_id,
+                                  documents.c.system == system, documents.c.direction == direction,
+                                  documents.c.source_id.in_(source_ids))  # fmt: skip
         if direction == "incoming":
             touched |= _delete_quoting(conn, system, source_ids)
         else:
             touched |= _delete_completions(conn, system, source_ids)
     elif kind == "directive":
-        touched |= _deleted(conn, directives, directives.c.source_id,
-                            directives.c.system == system,
-                            directives.c.source_id.in_(source_ids))  # fmt: skip
-        touched |= _deleted(conn, assignments, assignments.c.directive_source_id,
-                            assignments.c.system == system,
-                            assignments.c.directive_source_id.in_(source_ids))  # fmt: skip
+        touched |= _deleted_in(conn, directives, "source_id", system, source_ids)
+        touched |= _deleted_in(conn, assignments, "directive_source_id", system, source_ids)
     elif kind == "task":
-        rows = conn.execute(
-            select(tasks.c.id, tasks.c.source_id).where(
-                tasks.c.system == system, tasks.c.source_id.in_(source_ids)
-            )
-        ).all()
-        if rows:
-            ids = [row.id for row in rows]
-            conn.execute(delete(task_document_links).where(task_document_links.c.task_id.in_(ids)))
-            conn.execute(delete(tasks).where(tasks.c.id.in_(ids)))
-            touched |= {row.source_id for row in rows}
+        touched |= _delete_linked(conn, tasks, task_document_links.c.task_id,
+                                  tasks.c.system == system,
+                                  tasks.c.source_id.in_(source_ids))  # fmt: skip
         touched |= _deleted(conn, outbox, outbox.c.target_id, outbox.c.target_system == system,
                             outbox.c.target_id.in_(source_ids))  # fmt: skip
     return touched
@@ -193,21 +183,22 @@ def _deleted(conn: Connection, table: Table, returned, *where) -> set[str]:  # t
     return set(conn.execute(delete(table).where(*where).returning(returned)).scalars())
 
 
-def _delete_documents(
-    conn: Connection, system: str, direction: str, source_ids: list[str]
-) -> set[str]:
-    rows = conn.execute(
-        select(documents.c.id, documents.c.source_id).where(
-            documents.c.system == system,
-            documents.c.source_id.in_(source_ids),
-            documents.c.direction == direction,
-        )
-    ).all()
-    if not rows:
-        return set()
-    ids = [row.id for row in rows]
-    conn.execute(delete(task_document_links).where(task_document_links.c.document_id.in_(ids)))
-    conn.execute(delete(documents).where(documents.c.id.in_(ids)))
+def _deleted_in(conn: Connection, table: Table, column: str, system: str, values: list[str],
+                *where) -> set[str]:  # type: ignore[no-untyped-def]  # fmt: skip
+    """Delete the rows of ``system`` whose ``column`` is one of ``values`` (and ``where``
+    holds); the values deleted."""
+    keyed = table.c[column]
+    return _deleted(conn, table, keyed, table.c.system == system, keyed.in_(values), *where)
+
+
+def _delete_linked(conn: Connection, table: Table, link, *where) -> set[str]:  # type: ignore[no-untyped-def]
+    """Delete the documents or tasks ``where`` selects and their task-document links
+    (``link``: the links' column naming them); the source ids deleted."""
+    rows = conn.execute(select(table.c.id, table.c.source_id).where(*where)).all()
+    if rows:
+        ids = [row.id for row in rows]
+        conn.execute(delete(task_document_links).where(link.in_(ids)))
+        conn.execute(delete(table).where(table.c.id.in_(ids)))
     return {row.source_id for row in rows}
 
 
@@ -224,16 +215,11 @@ def _delete_quoting(conn: Connection, system: str, source_ids: list[str]) -> set
     touched: set[str] = set()
     if quoted_by:
         for table in (source_records, dead_letters):
-            gone = _deleted(conn, table, table.c.source_id, table.c.system == system,
-                            table.c.stream == "directives",
-                            table.c.source_id.in_(list(quoted_by)))  # fmt: skip
+            gone = _deleted_in(conn, table, "source_id", system, list(quoted_by),
+                               table.c.stream == "directives")  # fmt: skip
             touched |= {quoted_by[directive] for directive in gone}
-    touched |= _deleted(conn, directives, directives.c.document_source_id,
-                        directives.c.system == system,
-                        directives.c.document_source_id.in_(source_ids))  # fmt: skip
-    touched |= _deleted(conn, assignments, assignments.c.document_source_id,
-                        assignments.c.system == system,
-                        assignments.c.document_source_id.in_(source_ids))  # fmt: skip
+    touched |= _deleted_in(conn, directives, "document_source_id", system, source_ids)
+    touched |= _deleted_in(conn, assignments, "document_source_id", system, source_ids)
     by_key = {f"deadline:{system}:{source_id}": source_id for source_id in source_ids}
     gone = _deleted(conn, outbox, outbox.c.idempotency_key,
                     outbox.c.idempotency_key.in_(list(by_key)))  # fmt: skip
