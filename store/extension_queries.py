@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, or_, select, update
@@ -65,24 +66,30 @@ def write_deadlines(
 ) -> None:
     """New history entries (an existing (task, deadline) is left as it is), each task's
     milestone and extension count (``row_id``, ``milestone``, ``count``) and each document's
-    milestone (``row_id``, ``milestone``), in one transaction."""
+    milestone (``row_id``, ``milestone``), in one transaction.
+
+    Rows are written in key order: two reconciles at once (two systems' flows on one
+    PostgreSQL store) then lock the rows they share in the same order and one waits for the
+    other, where in the order they were read (a full run reads without ORDER BY) each could
+    hold a row the other needs: a deadlock, seen in a test of two workers."""
+    history = sorted((dict(r) for r in history_rows), key=lambda r: (r["task_id"], r["deadline"]))
+    by_row = itemgetter("row_id")
     with engine.begin() as conn:
-        _upsert(conn, deadline_history, [dict(r) for r in history_rows], ("task_id", "deadline"),
-                update_existing=False)  # fmt: skip
+        _upsert(conn, deadline_history, history, ("task_id", "deadline"), update_existing=False)
         if task_updates:
             conn.execute(
                 update(tasks)
                 .where(tasks.c.id == bindparam("row_id"))
                 .values(deadline_milestone=bindparam("milestone"),
                         extension_count=bindparam("count")),
-                [dict(u) for u in task_updates],
+                sorted((dict(u) for u in task_updates), key=by_row),
             )  # fmt: skip
         if doc_updates:
             conn.execute(
                 update(documents)
                 .where(documents.c.id == bindparam("row_id"))
                 .values(deadline_milestone=bindparam("milestone")),
-                [dict(u) for u in doc_updates],
+                sorted((dict(u) for u in doc_updates), key=by_row),
             )
 
 

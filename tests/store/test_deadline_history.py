@@ -154,3 +154,43 @@ def test_the_review_watch_lists_items_at_their_milestone_with_no_response(engine
     assert milestone == at(date(2024, 2, 20), 17)
     before = extensions.review_due(engine, at(date(2024, 2, 20), 16, 59))
     assert ("task", "NV-10") not in {(i.kind, i.source_id) for i in before}
+
+
+def test_milestones_are_written_in_row_order_so_two_runs_at_once_never_deadlock(engine):
+    """Two reconciles at once (two systems' flows on one store) write milestones of rows they
+    share. Another transaction holds row 1 and then wants row 2, while the deadline write,
+    asked for rows 2 then 1, runs: written in row order it waits on row 1 without holding row
+    2, so both finish (in the order asked, PostgreSQL found a deadlock: a test of two
+    workers did)."""
+    import threading
+
+    from sqlalchemy import update
+
+    from store import extension_queries
+
+    seen = at(date(2024, 2, 7), 9)
+    docs = [document(n, stated_deadline=at(date(2024, 2, 20), 17)) for n in (1, 2)]
+    queries.write_page(engine, Page("ioffice", "incoming", documents=docs), seen)
+    with engine.connect() as conn:
+        first, second = sorted(conn.execute(select(documents.c.id)).scalars())
+    failures: list[BaseException] = []
+
+    def deadline_write() -> None:
+        try:
+            extension_queries.write_deadlines(engine, [], [], [
+                {"row_id": second, "milestone": seen}, {"row_id": first, "milestone": seen},
+            ])  # fmt: skip
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    touch = update(documents).values(deadline_milestone=seen)
+    with engine.connect() as other:
+        holding = other.begin()
+        other.execute(touch.where(documents.c.id == first))
+        writer = threading.Thread(target=deadline_write)
+        writer.start()
+        writer.join(timeout=1.0)  # it now waits for row 1 (and, in the order asked, held 2)
+        other.execute(touch.where(documents.c.id == second))
+        holding.commit()
+    writer.join(timeout=60)
+    assert not writer.is_alive() and failures == []
