@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -52,15 +54,30 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Create the store or migrate it to ``revision``; safe to run on every start."""
+    """Create the store or migrate it to ``revision``; safe to run on every start.
+
+    Every flow run calls it; a store already at the latest revision is left after one query
+    (Alembic itself reads every revision script first: 2.5 % of the demo's CPU did that)."""
     engine = connect(url)
     try:
         with engine.begin() as connection:
+            if revision == "head" and _current_heads(connection) == latest_revisions():
+                return
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:
         engine.dispose()
+
+
+@functools.cache
+def latest_revisions() -> frozenset[str]:
+    """The head revision(s) of this code's migrations (read once: they ship with the code)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def _current_heads(connection) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 def current_revision(url: str) -> str | None:

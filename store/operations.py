@@ -7,6 +7,7 @@ watch lists) and the run record of a push.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,14 +24,37 @@ from store.tables import documents, tasks
 
 @contextmanager
 def opened(url: str, *, migrate: bool = True) -> Iterator[Engine]:
-    """The store at ``url``, brought up to date first (safe on every run), disposed after."""
+    """The store at ``url``, brought up to date first (safe on every run), its connections
+    closed after."""
     if migrate:
         database.upgrade(url)
-    engine = database.connect(url)
+    engine = _engine_for(url)
     try:
         yield engine
     finally:
+        # Closes every pooled connection (none outlives the run: a test may drop its
+        # database, a server's PostgreSQL keeps no idle sessions); the engine and its
+        # compiled statements stay for the next run.
         engine.dispose()
+
+
+# One engine per store URL in this process, reused by every run: the statements an engine
+# compiled are cached in that engine, so a new engine per flow run compiled every query of
+# reconcile, push and ingest again (8 % of the demo's CPU). A few URLs at most in a real
+# process; the oldest is dropped past that (the tests open many throwaway stores).
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+_MAX_ENGINES = 8
+
+
+def _engine_for(url: str) -> Engine:
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            if len(_ENGINES) >= _MAX_ENGINES:
+                _ENGINES.pop(next(iter(_ENGINES))).dispose()
+            engine = _ENGINES[url] = database.connect(url)
+        return engine
 
 
 def answers(url: str) -> None:
