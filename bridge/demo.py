@@ -3,11 +3,13 @@
 Starts the simulators for a province with two agencies, one on each e-office system the
 registry knows (iOffice, iDesk: a split world, docs/simulators.md) and the tracking system
 holding the tasks of both; runs the ``sync-system`` Prefect flow of each (sync → reconcile →
-push) every six simulated hours through ten simulated days, and prints what was synced, which
-late marks were prevented and what failed. The flows run against Prefect's ephemeral API (no
-server to start, its database in var/demo-prefect; heartbeats, the server's background services
-and its task-run recorder off, one API client for every run); they read their
-settings from the environment, which the demo points at the simulators and the store.
+push) every eight simulated hours through ten simulated days (08:00, 16:00 and midnight: the
+afternoon round catches the working day's responses), and prints what was synced, which late
+marks were prevented and what failed. The flows run against Prefect's ephemeral API (no server
+to start, its database in var/demo-prefect, started in the background while the simulators
+start; heartbeats, the server's background services and its task-run recorder off, one API
+client for every run, a one-certificate trust store for it); they read their settings from the
+environment, which the demo points at the simulators and the store.
 The store is the embedded SQLite default, in its own file (var/demo.db) made fresh each time:
 the simulated world restarts at the same moment on every run, and yesterday's cursors would
 not fit it.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +31,10 @@ from store import database, queries, summary
 from store.outbox import done_counts_by_operation
 
 DAYS = 10
-STEP = timedelta(hours=6)
+# Three rounds a simulated day (93 flow runs in all, the backlog's included): Prefect's cost per
+# flow run is most of the demo's time, and six-hourly rounds (123 runs) told the same story in
+# a third more time (in service the rounds are minutes apart).
+STEP = timedelta(hours=8)
 WORLD_SIZE = 600
 
 
@@ -43,27 +49,20 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
     began = time.monotonic()
 
     print(f"Store: {url} (fresh)")
+    _prefect_environment(settings.var_dir)
+    api = _start_prefect_api()
     print(f"Starting the simulators: a world of {size} documents (seed 7)...")
     # Split: the agency on iOffice and the agency on iDesk each hold their own documents, and
     # the province's tracking system holds the tasks of both.
     with SimulatorCluster(size=size, seed=7, split=True) as sim:
-        _point_settings_at(sim, url, settings.var_dir)
+        _point_settings_at(sim, url)
+        import flows  # imported while Prefect's API starts in its own process
+        from bridge import serve
+
+        api.join()
         from prefect.context import SyncClientContext
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-        import flows
-        from bridge import serve
-
-        # Prefect's own chatter (a line per run and per failure, its client's HTTP requests)
-        # would drown what the demo prints: each round's outcome is printed below, read from
-        # the store, and every run's log stays in the demo's Prefect database for the UI.
-        logging.getLogger("prefect").setLevel(logging.CRITICAL)
-        # The runs' own loggers keep their API handler, so each run's log is in the demo's
-        # Prefect database for the UI, but they no longer pass their lines on to the console.
-        for run_logger in ("prefect.flow_runs", "prefect.task_runs"):
-            logging.getLogger(run_logger).setLevel(logging.INFO)
-            logging.getLogger(run_logger).propagate = False
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         serve.ensure_concurrency_limits(DEMO_SYSTEMS, limit=2)
         start = datetime.fromisoformat(sim.now())
         addresses = "   ".join(
@@ -118,12 +117,9 @@ _IDLE_SERVER_SERVICES = (
 )  # fmt: skip
 
 
-def _point_settings_at(sim, url: str, var_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
     """The flows read their settings like any deployment: from the environment."""
     os.environ["BRIDGE_DATABASE_URL"] = url
-    # Prefect's own database for the demo's runs, apart from the one `make serve` uses; kept
-    # between demos, so the ephemeral API finds it migrated. Read when Prefect is imported.
-    os.environ["PREFECT_HOME"] = str((var_dir / "demo-prefect").resolve())
     for name in registry.names():
         prefix = f"BRIDGE_{name.upper()}__"
         if name in DEMO_SYSTEMS:
@@ -131,6 +127,47 @@ def _point_settings_at(sim, url: str, var_dir: Path) -> None:  # type: ignore[no
                 os.environ[prefix + key.upper()] = value
         else:
             os.environ.pop(prefix + "BASE_URL", None)  # not part of this deployment
+
+
+def _start_prefect_api() -> threading.Thread:
+    """Start Prefect's ephemeral API (a server process of its own, about 6 s to import and
+    answer) in the background, so it comes up while the simulators start and the flows are
+    imported; join the thread before the first Prefect call (a second start would not wait)."""
+
+    # Imported here, not in the thread: the import is CPU-bound and would only share the
+    # interpreter with the flows' import; what runs in the background is the server process.
+    import prefect.main  # noqa: F401  (Prefect's logging set-up runs here, before the quieting)
+    from prefect.server.api.server import SubprocessASGIServer
+
+    _quiet_prefect()
+    # The one instance every Prefect client of this process then uses.
+    thread = threading.Thread(
+        target=SubprocessASGIServer().start, name="prefect-api-start", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _quiet_prefect() -> None:
+    """Prefect's own chatter (a line per run and per failure, its client's HTTP requests)
+    would drown what the demo prints: each round's outcome is printed, read from the store,
+    and every run's log stays in the demo's Prefect database for the UI. Set after Prefect is
+    imported (its logging set-up runs then)."""
+    logging.getLogger("prefect").setLevel(logging.CRITICAL)
+    # The runs' own loggers keep their API handler, so each run's log is in the demo's
+    # Prefect database for the UI, but they no longer pass their lines on to the console.
+    for run_logger in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(run_logger).setLevel(logging.INFO)
+        logging.getLogger(run_logger).propagate = False
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _prefect_environment(var_dir: Path) -> None:
+    """Prefect's settings for the demo, set before Prefect is first imported (it reads them
+    then)."""
+    # Prefect's own database for the demo's runs, apart from the one `make serve` uses; kept
+    # between demos, so the ephemeral API finds it migrated.
+    os.environ["PREFECT_HOME"] = str((var_dir / "demo-prefect").resolve())
     # The ephemeral server's background services write to its SQLite alongside the API and
     # hold its lock ("database is locked", 503s on concurrency slots retried seconds later):
     # the demo's rounds waited on them far longer than they computed. The demo needs only the
