@@ -113,11 +113,25 @@ def prefect(env: dict[str, str], *args: str) -> str:
 
 def deploy_all(env: dict[str, str], calls_per_system: int = 2) -> None:
     """What an operator does once per server (README): the pool, the per-system call limits,
-    then every deployment of prefect.yaml."""
-    prefect(env, "work-pool", "create", "bridge", "--type", "process")
-    for system in ("ioffice", "idesk", "tracking"):
-        prefect(env, "global-concurrency-limit", "create", system, "--limit",
-                str(calls_per_system))  # fmt: skip
+    then every deployment of prefect.yaml. The pool and the limits are made through the API,
+    as `prefect work-pool create bridge --type process` and `prefect global-concurrency-limit
+    create` make them (the process worker's own default job template), without a CLI process
+    each (3 s of CPU apiece); `prefect deploy --all` reads our prefect.yaml, so it runs as the
+    operator runs it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.workers.process import ProcessWorker
+
+    from bridge.serve import ensure_concurrency_limits
+
+    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}):
+        with get_client(sync_client=True) as client:
+            client.create_work_pool(WorkPoolCreate(
+                name="bridge", type="process",
+                base_job_template=ProcessWorker.get_default_base_job_template(),
+            ))  # fmt: skip
+        ensure_concurrency_limits(("ioffice", "idesk", "tracking"), calls_per_system)
     prefect(env, "deploy", "--all")
 
 
