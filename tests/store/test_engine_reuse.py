@@ -3,7 +3,7 @@ so what it compiled is reused by the next run, and no connection outlives a run.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from store import operations
 from store.tables import documents
@@ -35,6 +35,9 @@ def test_no_connection_outlives_a_run(store_url):
     assert engine.pool.checkedin() == 0  # the pool was emptied when the run ended
     with operations.opened(store_url, migrate=False) as engine, engine.connect() as conn:
         assert conn.execute(select(documents.c.id)).all() == []  # and it opens again
+        if engine.dialect.name == "sqlite":  # with the store's pragmas on its new connections
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
 
 
 def test_a_process_keeps_a_few_engines_at_most(tmp_path):
