@@ -22,8 +22,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from simulators import groundtruth
+from simulators.deadline_rules import WriteRejected
 from simulators.faults import FaultPlan, apply_settings
-from simulators.state import SimState, WriteRejected
+from simulators.state import SimState
 from simulators.timeutil import iso_local, parse_instant
 
 
