@@ -16,6 +16,16 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from simulators import catalog
+from simulators.texts import (
+    STAMP_STYLES,
+    maybe_nfd,
+    notation,
+    secrecy_field,
+    signer,
+    stamp,
+    stated_deadline,
+    vn_date,
+)
 from simulators.timeutil import (
     DAY,
     END_OF_DAY,
@@ -26,12 +36,11 @@ from simulators.timeutil import (
     local_midnight,
     next_working_day_on_or_after,
 )
-from simulators.vietnamese import nfd, tcvn3_mojibake
+from simulators.vietnamese import tcvn3_mojibake
 
 INCOMING_ID_BASE = 1_000_000
 DIRECTIVE_ID_BASE = 3_000_000
 OUTGOING_ID_BASE = 5_000_000
-NFD_RATE = 1 / 50
 SECRET_RATE = 0.02
 # Of the replies that answer tasks, how many are secret themselves (a secret report answering an
 # ordinary request); of the directives on documents that are not tasks, how many are secret.
@@ -270,15 +279,15 @@ class World:
             "index": index,
             "id": INCOMING_ID_BASE + index,
             "organ_id": issuer.organ_id,
-            "issuer_name": _maybe_nfd(rng, issuer.name),
+            "issuer_name": maybe_nfd(rng, issuer.name),
             "number": number,
             "number_notation": number_notation,
             "doc_type": doc_type.name,
             "promulgated_on": promulgated.isoformat(),
             "place": "Bình Định",
-            "abstract": tcvn3_mojibake(abstract) if legacy else _maybe_nfd(rng, abstract),
+            "abstract": tcvn3_mojibake(abstract) if legacy else maybe_nfd(rng, abstract),
             "text_encoding": "TCVN3" if legacy else "unicode",
-            "signer": _maybe_nfd(rng, signer_name),
+            "signer": maybe_nfd(rng, signer_name),
             "signer_position": position,
             "competence": competence,
             "received_at": fate.arrival,
@@ -309,7 +318,7 @@ class World:
         author, position, _ = signer(rng, catalog.RECEIVING_AGENCY)
         informed = [u for u in catalog.UNITS if u == catalog.UNITS[0] and u != main]
         title = f"Ý kiến chỉ đạo về văn bản số {doc['number_notation']}"
-        content = _maybe_nfd(rng, content)
+        content = maybe_nfd(rng, content)
         if fate.directive_secrecy:
             title = stamp(title, fate.directive_secrecy, fate.secrecy_style)
             content = f"{content} Đề nghị quản lý theo chế độ văn bản mật."
@@ -320,7 +329,7 @@ class World:
             "document_number_notation": doc["number_notation"],
             "title": title,
             "content": content,
-            "secrecy": _secrecy_field(fate.directive_secrecy, fate.secrecy_style),
+            "secrecy": secrecy_field(fate.directive_secrecy, fate.secrecy_style),
             "created_at": fate.directive_at,
             "author": f"{position.title()} {author}",
             "main_unit": main,
@@ -339,7 +348,7 @@ class World:
         issued_on = local_date(fate.response_at)
         answered = (
             f"văn bản số {doc['number_notation']} ngày "
-            f"{_vn_date(date.fromisoformat(doc['promulgated_on']))} của {doc['issuer_name']}"
+            f"{vn_date(date.fromisoformat(doc['promulgated_on']))} của {doc['issuer_name']}"
         )
         signer_name, position, competence = signer(rng, agency)
         return {
@@ -353,7 +362,7 @@ class World:
             "abstract": stamp(f"V/v phúc đáp {answered}", fate.response_secrecy, fate.secrecy_style)
             if fate.response_secrecy
             else f"V/v phúc đáp {answered}",
-            "secrecy": _secrecy_field(fate.response_secrecy, fate.secrecy_style),
+            "secrecy": secrecy_field(fate.response_secrecy, fate.secrecy_style),
             "signer": signer_name,
             "signer_position": position,
             "competence": competence,
@@ -396,91 +405,3 @@ class World:
             "task_class": fate.task_class,
             "created_at": fate.task_created_at,
         }
-
-
-# -- text helpers ----------------------------------------------------------------------------
-def notation(
-    number: int, doc_type: catalog.DocType, issuer: catalog.Issuer, year: int, rng: random.Random
-) -> str:
-    """Decree 30 number and notation: 07/QĐ-STTTT, 1866/SXD-VP, 54/2023/QĐ-UBND."""
-    if doc_type.abbreviation is None:
-        return f"{number:02d}/{issuer.abbreviation}-{rng.choice(('VP', 'KHTC', 'QLĐT', 'TH'))}"
-    if doc_type.legal:
-        return f"{number:02d}/{year}/{doc_type.abbreviation}-{issuer.abbreviation}"
-    return f"{number:02d}/{doc_type.abbreviation}-{issuer.abbreviation}"
-
-
-def signer(rng: random.Random, issuer: catalog.Issuer) -> tuple[str, str, str]:
-    """Name, position and competence line ('KT. GIÁM ĐỐC' when a deputy signs)."""
-    name = f"{rng.choice(catalog.FAMILY)} {rng.choice(catalog.MIDDLE)} {rng.choice(catalog.GIVEN)}"
-    if rng.random() < 0.35:
-        return name, issuer.signer_title, ""
-    return name, f"PHÓ {issuer.signer_title}", f"KT. {issuer.signer_title}"
-
-
-def stated_deadline(rng: random.Random, arrival: int) -> tuple[str, int]:
-    """A deadline phrase of docs/domain.md §§4 and 6 and the instant it means."""
-    target = local_date(add_working_days(arrival, rng.randint(4, 12)))
-    form = rng.randrange(5)
-    if form == 0:  # "trước ngày D": the end of the last working day before D
-        return f"trước ngày {_vn_date(target)}", local_midnight(
-            last_working_day_before(target)
-        ) + END_OF_DAY
-    if form == 1:  # "chậm nhất ngày D": the end of D
-        return f"chậm nhất ngày {_vn_date(target)}", local_midnight(target) + END_OF_DAY
-    if form == 2:  # a stated hour is kept
-        hour, minute = rng.choice(((16, 30), (16, 0), (10, 0)))
-        words = f"{hour}h{minute:02d}" if minute else rng.choice((f"{hour}h", f"{hour} giờ"))
-        return f"trước {words} ngày {_vn_date(target)}", local_midnight(target) + (
-            hour * 3600 + minute * 60
-        )
-    if form == 3:
-        days = rng.choice((3, 5, 7, 10))
-        return f"trong thời hạn {days:02d} ngày làm việc", add_working_days(arrival, days)
-    # A recurring schedule; the tracking task carries its first occurrence.
-    day = local_date(arrival) + timedelta(days=1)
-    while day.weekday() != 3:
-        day += timedelta(days=1)
-    return "báo cáo trước 16h00 thứ 5 hàng tuần", local_midnight(day) + 16 * 3600
-
-
-# How a secret reply or directive shows its mark: the secrecy field alone, or a stamp copied
-# into its abstract or title in one of the forms real records carry (docs/simulators.md).
-STAMP_STYLES = (
-    "field", "field+prefix", "combined", "trailing", "no_diacritics", "nfd", "tcvn3", "bracket",
-)  # fmt: skip
-_STAMP_WORDS = {"Mật": "MẬT", "Tối mật": "TỐI MẬT", "Tuyệt mật": "TUYỆT MẬT"}
-_ASCII_WORDS = {"Mật": "MAT", "Tối mật": "TOI MAT", "Tuyệt mật": "TUYET MAT"}
-
-
-def stamp(text: str, secrecy: str, style: str) -> str:
-    """``text`` (an abstract or a title) with the secrecy stamp as clerks copy it."""
-    word = _STAMP_WORDS[secrecy]
-    if style == "field":
-        return text
-    if style == "field+prefix":
-        return f"{word} - {text}"
-    if style == "combined":
-        return f"KHẨN, {word} - {text}"
-    if style == "trailing":
-        return f"{text} - HỎA TỐC - {word}"
-    if style == "no_diacritics":
-        return f"{_ASCII_WORDS[secrecy]} - {text}"
-    if style == "nfd":
-        return nfd(f"{word} - HỎA TỐC\n{text}")
-    if style == "tcvn3":
-        return tcvn3_mojibake(f"{word} - {text}")
-    return f"{text} ({word})"
-
-
-def _secrecy_field(secrecy: str | None, style: str) -> str | None:
-    """The secrecy field is filled for the field styles only; the others carry just a stamp."""
-    return secrecy if secrecy and style.startswith("field") else None
-
-
-def _vn_date(day: date) -> str:
-    return f"{day.day}/{day.month}/{day.year}" if day.day % 3 else day.strftime("%d/%m/%Y")
-
-
-def _maybe_nfd(rng: random.Random, text: str) -> str:
-    return nfd(text) if rng.random() < NFD_RATE else text
