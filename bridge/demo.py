@@ -193,7 +193,7 @@ def _one_certificate(var_dir: Path) -> Path:
     ever used. Verification stays on; only the unused trust store is smaller."""
     import certifi
 
-    bundle = Path(certifi.where()).read_text(encoding="ascii")
+    bundle = Path(certifi.where()).read_text(encoding="utf-8")  # its comments name issuers
     end = "-----END CERTIFICATE-----"
     path = (var_dir / "demo-prefect" / "api-ca.pem").resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
