@@ -53,12 +53,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", *, engine: Engine | None = None) -> None:
     """Create the store or migrate it to ``revision``; safe to run on every start.
 
     Every flow run calls it; a store already at the latest revision is left after one query
-    (Alembic itself reads every revision script first: 2.5 % of the demo's CPU did that)."""
-    engine = connect(url)
+    (Alembic itself reads every revision script first: 2.5 % of the demo's CPU did that).
+    Given the run's ``engine`` it uses that one (left open for the run) instead of one of its
+    own: no extra connection to the store per run."""
+    own = engine is None
+    engine = connect(url) if engine is None else engine
     try:
         with engine.begin() as connection:
             if revision == "head" and _current_heads(connection) == latest_revisions():
@@ -67,7 +70,8 @@ def upgrade(url: str, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
 
 
 @functools.cache

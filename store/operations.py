@@ -26,10 +26,10 @@ from store.tables import documents, tasks
 def opened(url: str, *, migrate: bool = True) -> Iterator[Engine]:
     """The store at ``url``, brought up to date first (safe on every run), its connections
     closed after."""
-    if migrate:
-        database.upgrade(url)
     engine = _engine_for(url)
     try:
+        if migrate:
+            database.upgrade(url, engine=engine)
         yield engine
     finally:
         # Closes every pooled connection (none outlives the run: a test may drop its
