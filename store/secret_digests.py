@@ -71,13 +71,20 @@ class SecretOutcome:
 
 
 def _key(conn: Connection, now: datetime) -> bytes:
+    """The store's HMAC key, made on first use.
+
+    Two runs may make it at once on a fresh store (a tracking run reconciling while an
+    iOffice run writes its first secret page). Each offers its own key with ON CONFLICT DO
+    NOTHING and then reads back the one that was kept, so both use the same key and neither
+    fails; a plain insert made the second run fail on the primary key."""
     stored = conn.execute(select(secret_keys.c.key).where(secret_keys.c.name == KEY_NAME))
     found = stored.scalar_one_or_none()
     if found is None:
-        # Two workers creating it at once: the second insert fails and its page is retried;
-        # both then read the one key.
-        found = secrets.token_hex(32)
-        conn.execute(secret_keys.insert().values(name=KEY_NAME, key=found, created_at=now))
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        offered = {"name": KEY_NAME, "key": secrets.token_hex(32), "created_at": now}
+        conn.execute(dialect_insert(secret_keys).values(offered).on_conflict_do_nothing())
+        stored = conn.execute(select(secret_keys.c.key).where(secret_keys.c.name == KEY_NAME))
+        found = stored.scalar_one()
     return bytes.fromhex(found)
 
 
