@@ -5,11 +5,12 @@ registry knows (iOffice, iDesk: a split world, docs/simulators.md) and the track
 holding the tasks of both; runs the ``sync-system`` Prefect flow of each (sync → reconcile →
 push) every eight simulated hours through ten simulated days (08:00, 16:00 and midnight: the
 afternoon round catches the working day's responses), and prints what was synced, which late
-marks were prevented and what failed. The flows run against Prefect's ephemeral API (no server
-to start, its database in var/demo-prefect, started in the background while the simulators
-start; heartbeats, the server's background services and its task-run recorder off, one API
-client for every run, a one-certificate trust store for it); they read their settings from the
-environment, which the demo points at the simulators and the store.
+marks were prevented and what failed. The flows run against the demo's own Prefect API (no
+server to start: Prefect's API alone in a process of its own, its database in
+var/demo-prefect, started in the background while the simulators start; heartbeats, the
+server's background services and its task-run recorder off, one API client for every run, a
+one-certificate trust store for it); they read their settings from the environment, which the
+demo points at the simulators and the store.
 The store is the embedded SQLite default, in its own file (var/demo.db) made fresh each time:
 the simulated world restarts at the same moment on every run, and yesterday's cursors would
 not fit it.
@@ -24,6 +25,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bridge import prefect_api
 from bridge.settings import load_settings
 from connectors import registry
 from simulators.harness import SERVERS, SimulatorCluster
@@ -50,7 +52,19 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
 
     print(f"Store: {url} (fresh)")
     _prefect_environment(settings.var_dir)
-    api = _start_prefect_api()
+    with _PrefectApi() as api:
+        import prefect.main  # noqa: F401  (Prefect's logging set-up runs here, before quieting)
+
+        _quiet_prefect()
+        _run_rounds(engine, url, size, days, api)
+    engine.dispose()
+    print(f"\nDone in {time.monotonic() - began:.0f} s. To look inside the demo's store:")
+    print(f"  BRIDGE_DATABASE_URL={url} .venv/bin/bridge status")
+    print(f"  BRIDGE_DATABASE_URL={url} .venv/bin/bridge failures")
+    return 0
+
+
+def _run_rounds(engine, url: str, size: int, days: int, api: _PrefectApi) -> None:  # type: ignore[no-untyped-def]
     print(f"Starting the simulators: a world of {size} documents (seed 7)...")
     # Split: the agency on iOffice and the agency on iDesk each hold their own documents, and
     # the province's tracking system holds the tasks of both.
@@ -59,7 +73,7 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
         import flows  # imported while Prefect's API starts in its own process
         from bridge import serve
 
-        api.join()
+        api.ready()
         from prefect.context import SyncClientContext
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -91,11 +105,6 @@ def run_demo(days: int = DAYS, size: int = WORLD_SIZE) -> int:
                       f"far, {totals['completions']} completions and {totals['deadlines']} "
                       f"deadlines pushed")  # fmt: skip
         _print_outcome(sim, engine, start, _totals(engine))
-    engine.dispose()
-    print(f"\nDone in {time.monotonic() - began:.0f} s. To look inside the demo's store:")
-    print(f"  BRIDGE_DATABASE_URL={url} .venv/bin/bridge status")
-    print(f"  BRIDGE_DATABASE_URL={url} .venv/bin/bridge failures")
-    return 0
 
 
 # Every kind of system the registry knows that the simulators serve: each e-office system
@@ -129,23 +138,50 @@ def _point_settings_at(sim, url: str) -> None:  # type: ignore[no-untyped-def]
             os.environ.pop(prefix + "BASE_URL", None)  # not part of this deployment
 
 
-def _start_prefect_api() -> threading.Thread:
-    """Start Prefect's ephemeral API (a server process of its own, about 6 s to import and
-    answer) in the background, so it comes up while the simulators start and the flows are
-    imported; join the thread before the first Prefect call (a second start would not wait)."""
+class _PrefectApi:
+    """Prefect's API for the demo's flow runs, in a process of its own on 127.0.0.1: started
+    at once and waited for in the background while the simulators start and the flows are
+    imported. Always the demo's own, whatever PREFECT_API_URL said: a demo's runs never land
+    on a real server."""
 
-    # Imported here, not in the thread: the import is CPU-bound and would only share the
-    # interpreter with the flows' import; what runs in the background is the server process.
-    import prefect.main  # noqa: F401  (Prefect's logging set-up runs here, before the quieting)
-    from prefect.server.api.server import SubprocessASGIServer
+    def __init__(self) -> None:
+        self.problem: Exception | None = None
+        port = prefect_api.free_port()
+        api_url = f"http://127.0.0.1:{port}/api"
+        # Set before Prefect is imported here: its settings are read from the environment.
+        os.environ["PREFECT_API_URL"] = api_url
+        self.process = prefect_api.start_api_only(port, os.environ)
+        timeout_s = float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])
+        self._waiting = threading.Thread(
+            target=self._wait, args=(api_url, timeout_s), name="prefect-api-start", daemon=True
+        )
+        self._waiting.start()
 
-    _quiet_prefect()
-    # The one instance every Prefect client of this process then uses.
-    thread = threading.Thread(
-        target=SubprocessASGIServer().start, name="prefect-api-start", daemon=True
-    )
-    thread.start()
-    return thread
+    def __enter__(self) -> _PrefectApi:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # The runs' last log lines and events are still queued in Prefect's background
+        # workers, which would otherwise send them at exit, to an API already stopped, and
+        # retry for a minute ("Error logging to API").
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30)
+        EventsWorker.drain_all(timeout=30)
+        prefect_api.stop(self.process, "demo's Prefect API", quiet=True)
+
+    def _wait(self, api_url: str, timeout_s: float) -> None:
+        try:
+            prefect_api.wait_until_healthy(api_url, self.process, timeout_s, poll_s=0.1)
+        except RuntimeError as exc:
+            self.problem = exc
+
+    def ready(self) -> None:
+        """Return once the API answers; raise if it did not come up."""
+        self._waiting.join()
+        if self.problem is not None:
+            raise self.problem
 
 
 def _quiet_prefect() -> None:
@@ -174,8 +210,9 @@ def _prefect_environment(var_dir: Path) -> None:
     # API; nothing schedules, triggers or expires.
     for service in _IDLE_SERVER_SERVICES:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{service}_ENABLED", "false")
-    if "PREFECT_API_URL" not in os.environ:
-        os.environ.setdefault("PREFECT_API_SSL_CERT_FILE", str(_one_certificate(var_dir)))
+    # The API is the demo's own, plain HTTP on 127.0.0.1 (_PrefectApi): no certificate of the
+    # user's is ever needed by it.
+    os.environ["PREFECT_API_SSL_CERT_FILE"] = str(_one_certificate(var_dir))
     # The ephemeral API migrates a fresh database before it answers; Prefect's 20 s default
     # is not enough on a busy 2-core machine (seen in CI).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

@@ -40,22 +40,19 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bridge import prefect_api
 from bridge.settings import BridgeSettings, load_settings
 
 log = logging.getLogger("bridge.serve")
 
 DEFAULT_PORT = 4200
 SERVER_START_TIMEOUT_S = 120
-STOP_TIMEOUT_S = 30
 
 
 # --- deployments -----------------------------------------------------------------------------
@@ -265,47 +262,6 @@ class _StopRequested(Exception):
     pass
 
 
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the Prefect server did not answer {api_url}/health in {timeout_s:.0f} s")
-
-
-def _stop(process: subprocess.Popen | None, what: str) -> None:
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT_S; the whole process group we started."""
-    if process is None or process.poll() is not None:
-        return
-    print(f"stopping the {what} (pid {process.pid})", file=sys.stderr)
-    # The child leads its own session (start_new_session), so its group id is its pid and the
-    # group holds only what it started: flow runs of a serve process, the server's workers.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def run_with_local_server(port: int) -> int:
     """Start `prefect server start` on 127.0.0.1:port, wait for it, serve; stop both in order.
 
@@ -313,7 +269,7 @@ def run_with_local_server(port: int) -> int:
     then the server. The children run in their own sessions so that Ctrl-C in a terminal
     reaches only this process, which then stops them in that order.
     """
-    if not _port_is_free(port):
+    if not prefect_api.port_is_free(port):
         print(f"bridge serve: port {port} on 127.0.0.1 is in use; "
               "choose another with BRIDGE_PREFECT_PORT", file=sys.stderr)  # fmt: skip
         return 2
@@ -337,7 +293,7 @@ def run_with_local_server(port: int) -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start"], env=env, start_new_session=True
         )
-        _wait_until_healthy(api_url, server, SERVER_START_TIMEOUT_S)
+        prefect_api.wait_until_healthy(api_url, server, SERVER_START_TIMEOUT_S)
         print(f"Prefect UI: http://127.0.0.1:{port}  — serving the deployments; Ctrl-C stops")
         serving = subprocess.Popen(
             [sys.executable, "-m", "bridge.serve"], env=env, start_new_session=True
@@ -357,8 +313,8 @@ def run_with_local_server(port: int) -> int:
         # Ignore further signals while stopping: a second Ctrl-C must not orphan the server.
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
-        _stop(serving, "serve process")
-        _stop(server, "Prefect server")
+        prefect_api.stop(serving, "serve process")
+        prefect_api.stop(server, "Prefect server")
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime
@@ -35,7 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         of instants a page (store/upsert.py; tests/store/test_types.py checks they agree)."""
         if value is None:
             return None
-        return _in_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _sqlite_text(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -43,6 +44,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# Most instants of a page are the same few (the page's own time, in first_seen_at,
+# last_seen_at and updated_at of every row), so each is written once. Equal aware datetimes
+# are the same instant whatever their zone, and the text depends on the instant alone; a naive
+# one never equals an aware one and raises every time (exceptions are not cached).
+@functools.lru_cache(maxsize=512)
+def _sqlite_text(value: datetime) -> str:
+    return _in_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _in_utc(value: datetime) -> datetime:

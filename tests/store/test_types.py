@@ -46,6 +46,17 @@ def test_the_one_step_binding_is_what_the_type_and_the_driver_give():
         assert UTCDateTime.sqlite_text(moment) == two_steps(moment), moment
 
 
+def test_one_instant_in_any_zone_binds_as_one_text_and_a_naive_twin_is_still_refused():
+    # The one-step binding remembers the texts it made; the same instant written in another
+    # zone must give the same text, and a naive time with the same wall clock must not be
+    # taken for the UTC instant it resembles.
+    moment = datetime(2024, 2, 7, 2, 15, tzinfo=UTC)
+    texts = {UTCDateTime.sqlite_text(moment.astimezone(zone)) for zone in ZONES}
+    assert texts == {"2024-02-07 02:15:00.000000"}
+    with pytest.raises(ValueError, match="naive datetime"):
+        UTCDateTime.sqlite_text(moment.replace(tzinfo=None))
+
+
 def test_a_naive_instant_is_refused_the_same_way_on_both_paths():
     naive = datetime(2024, 2, 7, 9, 15)
     two_steps = _two_steps()
