@@ -51,8 +51,9 @@ serve:
 PYTEST_WORKERS ?= 4
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
+# The twenty slowest steps are printed at the end (issue 19: where the suite's time goes).
 test: $(BENCH_STAMP)
-	$(BIN)/python -m pytest $(XDIST)
+	$(BIN)/python -m pytest $(XDIST) --durations=20
 
 # Everything but the slow tests, for the edit-run loop. CI always runs `make test`.
 test-fast: $(BENCH_STAMP)
